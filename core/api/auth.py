@@ -1,0 +1,86 @@
+"""API authentication: an API key (hashed at rest) identifies the caller's tenant.
+
+Accepted as `Authorization: Bearer <key>`, `api-key: <key>`, or a bare `authorization: <key>`
+(what the Repzo SDK sends after re-authentication).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions, permissions
+
+from core.models import ApiKey, Tenant, hash_api_key
+
+# last_used_at is written at most this often per key: a write per request would cost more
+# than the request itself on a hot list.
+LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+
+
+@dataclass
+class ApiCaller:
+    """Who is calling: the tenant and the key (request.user in API views)."""
+
+    tenant: Tenant
+    api_key: ApiKey | None = None
+    name: str = ""
+    is_admin: bool = False
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_staff: bool = False
+
+    @property
+    def id(self):
+        return self.api_key.pk if self.api_key else None
+
+    def as_actor(self) -> dict:
+        """The caller as documents record it (`creator`, `editor`, `uploadedBy`)."""
+        return {"_id": str(self.id) if self.id else None, "name": self.name, "type": "admin"}
+
+
+def credentials_from_headers(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "").strip()
+    if header:
+        scheme, _, rest = header.partition(" ")
+        if rest and scheme.lower() == "bearer":
+            return rest.strip()
+        if not rest:
+            return header  # bare token
+    api_key = request.META.get("HTTP_API_KEY", "").strip()
+    return api_key or None
+
+
+def authenticate_key(raw_key: str) -> ApiCaller | None:
+    key = ApiKey.objects.active().select_related("tenant").filter(key_hash=hash_api_key(raw_key)).first()
+    if key is None:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return ApiCaller(tenant=key.tenant, api_key=key, name=key.name, is_admin=key.is_admin)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        raw = credentials_from_headers(request)
+        if raw is None:
+            return None
+        if len(raw) > 512:
+            raise exceptions.AuthenticationFailed("Invalid credentials.")
+        caller = authenticate_key(raw)
+        if caller is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        return caller, raw
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'  # makes DRF answer 401 (not 403) without credentials
+
+
+class HasTenant(permissions.BasePermission):
+    message = "Authentication credentials were not provided."
+
+    def has_permission(self, request, view):
+        if isinstance(request.user, ApiCaller):
+            return True
+        raise exceptions.NotAuthenticated()

@@ -1,0 +1,126 @@
+"""Every error a client can cause becomes a 4xx in the resource's error envelope.
+
+Validation errors carry the path of each bad field (`business_hours.monday.open`,
+`ids[2]`); the status is 400, or 422 for the families that document it.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError, IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from .envelopes import DEFAULT_FAMILY
+from .listing import QueryError
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict with the current state of the resource."
+    default_code = "conflict"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed."
+    default_code = "unprocessable"
+
+
+def flatten_errors(detail, path="") -> list[dict]:
+    """DRF's nested error detail as a flat list of {path, message, code}."""
+    out = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                sub = path
+            elif isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                sub = f"{path}[{key}]"
+            else:
+                sub = f"{path}.{key}" if path else str(key)
+            out.extend(flatten_errors(value, sub))
+    elif isinstance(detail, list):
+        if all(isinstance(item, (str, exceptions.ErrorDetail)) for item in detail):
+            for item in detail:
+                out.append({"path": path, "message": str(item), "code": getattr(item, "code", "invalid")})
+        else:
+            for i, item in enumerate(detail):
+                if item:
+                    out.extend(flatten_errors(item, f"{path}[{i}]"))
+    else:
+        out.append({"path": path, "message": str(detail), "code": getattr(detail, "code", "invalid")})
+    return out
+
+
+def summary(details: list[dict]) -> str:
+    parts = [f"{d['path']}: {d['message']}" if d["path"] else d["message"] for d in details[:5]]
+    more = len(details) - 5
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _family_of(view):
+    family = getattr(view, "family", None)
+    if callable(family):
+        return family()
+    return family or DEFAULT_FAMILY
+
+
+def _references(exc) -> str:
+    objs = list(getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or [])
+    counts = {}
+    for obj in objs:
+        label = getattr(obj, "resource_name", None) or obj._meta.verbose_name
+        counts[label] = counts.get(label, 0) + 1
+    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or "other rows"
+
+
+def handle_exception(exc, context):
+    view = context.get("view")
+    family = _family_of(view)
+    details = None
+
+    if isinstance(exc, QueryError):
+        code, message = 400, f"{exc.path}: {exc.message}"
+        details = [{"path": exc.path, "message": exc.message, "code": "invalid_query"}]
+    elif isinstance(exc, exceptions.ValidationError):
+        details = flatten_errors(exc.detail)
+        code, message = family.validation_status, summary(details) or "Invalid input."
+    elif isinstance(exc, exceptions.ParseError):
+        code, message = 400, f"Malformed request body: {exc.detail}"
+    elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        code, message = 401, str(exc.detail)
+    elif isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):
+        code, message = 403, str(getattr(exc, "detail", "") or "Forbidden.")
+    elif isinstance(exc, (exceptions.NotFound, Http404)):
+        code, message = 404, "Not found."
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        code, message = 409, f"Cannot delete: still referenced by {_references(exc)}."
+    elif isinstance(exc, IntegrityError):
+        code, message = 409, "Conflicts with an existing row (a unique value is already taken)."
+        logger.info("integrity error: %s", exc)
+    elif isinstance(exc, exceptions.APIException):
+        code = exc.status_code
+        message = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else summary(flatten_errors(exc.detail))
+    elif isinstance(exc, DatabaseError) and "statement timeout" in str(exc):
+        code, message = 400, "The query took too long; narrow it down."
+    else:
+        return None  # a real bug: let Django log it and answer 500
+
+    response = Response(family.error(message, details), status=code)
+    if code == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(exc, exceptions.Throttled) and exc.wait:
+        response["Retry-After"] = str(int(exc.wait))
+    return response
+
+
+def json_404(request, exception=None):
+    return JsonResponse({"success": False, "error": "Not found."}, status=404)
+
+
+def json_500(request):
+    return JsonResponse({"success": False, "error": "Internal server error."}, status=500)

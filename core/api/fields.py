@@ -1,0 +1,277 @@
+"""Serializer fields with the wire rules of this API.
+
+* Strict JSON types: a number is not a string, a string is not a number, only `true`/`false`
+  are booleans (DRF's defaults coerce; a client sending the wrong type gets a 400 with the path).
+* Money and quantities are JSON numbers (Decimal in the database).
+* Timestamps are ISO 8601 with milliseconds and `Z`; `epoch` fields are milliseconds.
+* References are ids resolved inside the caller's tenant; a foreign tenant's id is "not found".
+
+Every field here also says how to render it from a `.values()` row (`fast_value`), which the
+list path uses instead of instantiating models (see core/api/registry.py).
+"""
+
+import datetime as dt
+import decimal
+import math
+
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.relations import MANY_RELATION_KWARGS
+
+from core.ids import parse_uuid
+
+
+def format_datetime(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if timezone.is_aware(value):
+        value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def to_epoch_ms(value: dt.datetime | None) -> int | None:
+    if value is None:
+        return None
+    return int(value.timestamp() * 1000)
+
+
+def from_epoch_ms(value) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value / 1000, tz=dt.timezone.utc)
+
+
+def tenant_from_context(context) -> object:
+    """The tenant a serializer works for: given directly (import commands, services) or
+    through the authenticated request (API)."""
+    tenant = context.get("tenant")
+    if tenant is None:
+        request = context.get("request")
+        tenant = getattr(getattr(request, "user", None), "tenant", None)
+    return tenant
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {"invalid": "Expected a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data.strip())
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Expected true or false."}
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid")
+
+
+class StrictIntegerField(serializers.IntegerField):
+    default_error_messages = {"invalid": "Expected an integer."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        if isinstance(data, float) and not data.is_integer():
+            self.fail("invalid")
+        return super().to_internal_value(int(data))
+
+
+class StrictFloatField(serializers.FloatField):
+    default_error_messages = {"invalid": "Expected a number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MoneyField(serializers.DecimalField):
+    """Decimal in the database, a JSON number on the wire."""
+
+    default_error_messages = {"invalid": "Expected a number."}
+
+    def __init__(self, **kwargs):
+        kwargs["coerce_to_string"] = False
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float, decimal.Decimal)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return float(value)
+
+    @staticmethod
+    def fast_value(value):
+        return None if value is None else float(value)
+
+
+class DateTimeMsField(serializers.DateTimeField):
+    """ISO 8601 in (any offset, or none meaning UTC), ISO 8601 UTC with milliseconds out."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601")
+        return super().to_internal_value(value)
+
+    def to_representation(self, value):
+        return format_datetime(value)
+
+    fast_value = staticmethod(format_datetime)
+
+
+class EpochMsField(serializers.Field):
+    """A timestamp carried as epoch milliseconds (the documented `number` timestamps)."""
+
+    default_error_messages = {"invalid": "Expected epoch milliseconds (a number)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
+            self.fail("invalid")
+        try:
+            return from_epoch_ms(data)
+        except (OverflowError, OSError, ValueError):
+            self.fail("invalid")
+
+    def to_representation(self, value):
+        return to_epoch_ms(value)
+
+    fast_value = staticmethod(to_epoch_ms)
+
+
+class IdField(serializers.ReadOnlyField):
+    """The primary key as a string (`_id`)."""
+
+    def to_representation(self, value):
+        return str(value)
+
+    @staticmethod
+    def fast_value(value):
+        return str(value)
+
+
+class NamespaceField(serializers.Field):
+    """`company_namespace`: `[<tenant namespace>]`, from the caller's key. A body naming any
+    other namespace is refused with 403 (a caller never writes into another company)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance):
+        return [instance.tenant.namespace]
+
+    def to_internal_value(self, data):
+        values = [data] if isinstance(data, str) else data
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise serializers.ValidationError("Expected a list of namespaces.")
+        tenant = tenant_from_context(self.context)
+        foreign = [v for v in values if tenant is None or v != tenant.namespace]
+        if foreign:
+            raise PermissionDenied(f"company_namespace {foreign} is not the caller's namespace.")
+        return {}
+
+
+class StringListField(serializers.ListField):
+    child = StrictCharField(allow_blank=True)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class JSONObjectField(serializers.JSONField):
+    default_error_messages = {"invalid": "Expected a JSON object."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        return data
+
+
+class RefListField(serializers.ManyRelatedField):
+    """Ids of rows of one model in the caller's tenant, resolved in one query."""
+
+    default_error_messages = {
+        "not_a_list": "Expected a list of ids.",
+        "does_not_exist": "Not found: {ids}.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) or not isinstance(data, list):
+            self.fail("not_a_list")
+        if not self.allow_empty and not data:
+            self.fail("empty")
+        ids = []
+        for raw in data:
+            pk = parse_uuid(raw)
+            if pk is None:
+                self.fail("does_not_exist", ids=raw)
+            if pk not in ids:
+                ids.append(pk)
+        found = {obj.pk: obj for obj in self.child_relation.get_queryset().filter(pk__in=ids)}
+        missing = [str(pk) for pk in ids if pk not in found]
+        if missing:
+            self.fail("does_not_exist", ids=", ".join(missing))
+        return [found[pk] for pk in ids]
+
+    def to_representation(self, iterable):
+        return [str(obj.pk) for obj in iterable]
+
+
+class RefField(serializers.PrimaryKeyRelatedField):
+    """A reference by id to a row of the caller's tenant."""
+
+    default_error_messages = {
+        "does_not_exist": "Not found: {pk_value}.",
+        "incorrect_type": "Expected an id string.",
+    }
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return RefListField(**list_kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        tenant = tenant_from_context(self.context)
+        return queryset.filter(tenant=tenant) if tenant is not None else queryset.none()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("incorrect_type")
+        pk = parse_uuid(data)
+        if pk is None:
+            self.fail("does_not_exist", pk_value=data)
+        try:
+            return self.get_queryset().get(pk=pk)
+        except self.get_queryset().model.DoesNotExist:
+            self.fail("does_not_exist", pk_value=data)
+
+    def use_pk_only_optimization(self):
+        return True
+
+    def to_representation(self, value):
+        return str(value.pk)
+
+    @staticmethod
+    def fast_value(value):
+        return None if value is None else str(value)

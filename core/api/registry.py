@@ -1,0 +1,239 @@
+"""The field registry of a resource, derived from its serializer.
+
+One description per public field: its ORM path, kind, and how to render it from a
+`.values()` row. Every query dialect (Repzo parameters now; where-clauses and OData later)
+reads it, so nothing a client sends reaches `filter()`, `order_by()` or `F()` without passing
+through it, and the list path renders rows without instantiating models or serializers
+(ModelSerializer costs ~60x a values()-to-JSON path: PERFORMANCE-NOTES.md, lesson 3).
+"""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable
+
+from django.db import models
+from django.db.models.expressions import Subquery
+from rest_framework import serializers
+
+from . import fields as api_fields
+
+TEXT, NUMBER, INTEGER, BOOLEAN, DATETIME, DATE, UUID, REF, REFS, JSON, OTHER = (
+    "text",
+    "number",
+    "integer",
+    "boolean",
+    "datetime",
+    "date",
+    "uuid",
+    "ref",
+    "refs",
+    "json",
+    "other",
+)
+SCALAR_KINDS = {TEXT, NUMBER, INTEGER, BOOLEAN, DATETIME, DATE, UUID, REF}
+
+
+class IdListOutput(models.Field):
+    """Output of RelatedIds: a list of id strings from either database's array form."""
+
+    def get_internal_type(self):
+        return "TextField"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return []
+        if isinstance(value, str):  # SQLite: json_group_array of 32-hex uuids
+            return [str(uuid.UUID(v)) for v in json.loads(value) if v is not None]
+        return [str(v) for v in value]
+
+
+class RelatedIds(Subquery):
+    """The ids of a row's many-to-many targets, as one column of the main query (no extra
+    round trip per relation): `ARRAY(subquery)` on PostgreSQL, `json_group_array` on SQLite."""
+
+    def __init__(self, queryset, column, **kwargs):
+        self.column = column
+        super().__init__(queryset, output_field=IdListOutput(), **kwargs)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="ARRAY(%(subquery)s)", **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        template = f'(SELECT json_group_array(_ids."{self.column}") FROM (%(subquery)s) _ids)'
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+@dataclass
+class FieldInfo:
+    name: str  # public name
+    kind: str
+    orm_path: str | None  # None: not a column (computed)
+    model_field: models.Field | None = None
+    related_model: type[models.Model] | None = None
+    filterable: bool = True
+    sortable: bool = True
+    # Fast rendering: either a column read from values() plus a converter, or a constant.
+    value_key: str | None = None
+    annotation: Any = None
+    convert: Callable | None = None
+    constant_from_tenant: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _kind_of(model_field) -> str:
+    if isinstance(model_field, models.ManyToManyField):
+        return REFS
+    if isinstance(model_field, models.ForeignKey):
+        return REF
+    if isinstance(model_field, models.BooleanField):
+        return BOOLEAN
+    if isinstance(model_field, models.DateTimeField):
+        return DATETIME
+    if isinstance(model_field, models.DateField):
+        return DATE
+    if isinstance(model_field, (models.IntegerField, models.BigIntegerField, models.PositiveSmallIntegerField)):
+        return INTEGER
+    if isinstance(model_field, (models.DecimalField, models.FloatField)):
+        return NUMBER
+    if isinstance(model_field, models.UUIDField):
+        return UUID
+    if isinstance(model_field, models.JSONField):
+        return JSON
+    if isinstance(model_field, (models.CharField, models.TextField)):
+        return TEXT
+    return OTHER
+
+
+class ResourceFields:
+    """Registry of one serializer's readable fields (built once per serializer class)."""
+
+    _cache: dict = {}
+
+    def __init__(self, serializer_class):
+        self.serializer_class = serializer_class
+        self.model = serializer_class.Meta.model
+        self.fields: dict[str, FieldInfo] = {}
+        self.fast = True  # every field renders from values()
+        serializer = serializer_class(context={})
+        for name, ser_field in serializer.fields.items():
+            if ser_field.write_only:
+                continue
+            info = self._describe(name, ser_field)
+            if info is None:
+                self.fast = False
+                continue
+            self.fields[name] = info
+
+    @classmethod
+    def of(cls, serializer_class) -> "ResourceFields":
+        registry = cls._cache.get(serializer_class)
+        if registry is None:
+            registry = cls._cache[serializer_class] = cls(serializer_class)
+        return registry
+
+    def _model_field(self, source):
+        try:
+            return self.model._meta.get_field(source)
+        except Exception:
+            return None
+
+    def _describe(self, name, ser_field) -> FieldInfo | None:
+        custom = getattr(ser_field, "describe", None)
+        if custom is not None:
+            return custom(name, self.model)
+        if isinstance(ser_field, api_fields.NamespaceField):
+            return FieldInfo(name, TEXT, None, filterable=False, sortable=False, constant_from_tenant=True)
+        source = ser_field.source
+        if not source or "." in source or source == "*":
+            return None
+        model_field = self._model_field(source)
+        if model_field is None:
+            return None
+        kind = _kind_of(model_field)
+        convert = getattr(ser_field, "fast_value", None)
+        if isinstance(ser_field, serializers.ManyRelatedField):
+            through = model_field.remote_field.through
+            src = model_field.m2m_field_name()
+            dst = model_field.m2m_reverse_field_name()
+            column = through._meta.get_field(dst).column
+            annotation = RelatedIds(
+                through.objects.filter(**{src: models.OuterRef("pk")}).order_by("pk").values(dst), column
+            )
+            return FieldInfo(
+                name,
+                REFS,
+                source,
+                model_field,
+                model_field.related_model,
+                sortable=False,
+                value_key=f"_refs_{name}",
+                annotation=annotation,
+            )
+        if kind == REF:
+            return FieldInfo(
+                name,
+                REF,
+                source,
+                model_field,
+                model_field.related_model,
+                value_key=model_field.attname,
+                convert=api_fields.RefField.fast_value,
+            )
+        if convert is None and not isinstance(
+            ser_field,
+            (
+                serializers.CharField,
+                serializers.BooleanField,
+                serializers.IntegerField,
+                serializers.FloatField,
+                serializers.ChoiceField,
+                serializers.JSONField,
+                serializers.ListField,
+                serializers.DictField,
+                serializers.ReadOnlyField,
+            ),
+        ):
+            return None
+        return FieldInfo(
+            name,
+            kind,
+            source,
+            model_field,
+            sortable=kind in SCALAR_KINDS,
+            filterable=kind != JSON,
+            value_key=source,
+            convert=convert,
+        )
+
+    # Query support -------------------------------------------------------------------------
+    def get(self, name) -> FieldInfo | None:
+        return self.fields.get(name)
+
+    @cached_property
+    def value_columns(self) -> list[str]:
+        return [f.value_key for f in self.fields.values() if f.value_key and f.annotation is None]
+
+    @cached_property
+    def annotations(self) -> dict:
+        return {f.value_key: f.annotation for f in self.fields.values() if f.annotation is not None}
+
+    def render_rows(self, queryset, tenant) -> list[dict]:
+        """Documents for the rows of `queryset` (already filtered, ordered and sliced)."""
+        rows = queryset.values(*self.value_columns, **self.annotations)
+        namespace = [tenant.namespace]
+        plan = [
+            (f.name, f.value_key, f.convert, f.constant_from_tenant) for f in self.fields.values()
+        ]
+        out = []
+        for row in rows:
+            doc = {}
+            for name, key, convert, is_namespace in plan:
+                if is_namespace:
+                    doc[name] = list(namespace)
+                    continue
+                value = row[key]
+                doc[name] = convert(value) if convert is not None and value is not None else value
+            out.append(doc)
+        return out

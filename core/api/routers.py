@@ -1,0 +1,58 @@
+"""Routes of the Repzo surface: `/v1/<path>`, and the same at `/<path>` where the official SDK
+calls them (that copy stays out of the OpenAPI schema).
+
+No trailing slashes. Literal segments (`/remove`, `/check`, ...) come before `/{id}`, so they
+win. Only the operations a resource documents are routed; any other method answers 405. PUT
+and PATCH both reach the partial update.
+"""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+BASE_ACTIONS = {"list", "create", "retrieve", "update", "partial_update", "destroy"}
+
+
+class ResourceRouter(SimpleRouter):
+    def __init__(self):
+        super().__init__(trailing_slash="")
+        self.sdk_aliases: list[tuple[str, str]] = []
+
+    def register(self, prefix, viewset, basename=None, sdk_alias=None):
+        viewset.resource_name = prefix
+        super().register(prefix, viewset, basename or prefix.replace("/", "-"))
+        if sdk_alias:
+            self.sdk_aliases.append((sdk_alias, prefix))
+
+    def get_method_map(self, viewset, method_map):
+        operations = set(getattr(viewset, "operations", BASE_ACTIONS))
+        mapped = {}
+        for method, action in method_map.items():
+            if action in ("update", "partial_update"):
+                if "update" in operations:
+                    mapped[method] = "partial_update"
+            elif action in BASE_ACTIONS:
+                if action in operations and hasattr(viewset, action):
+                    mapped[method] = action
+            elif hasattr(viewset, action):
+                mapped[method] = action
+        return mapped
+
+    def get_urls(self):
+        urls = super().get_urls()
+        # SDK alias prefixes (e.g. /teams for /team) route to the same viewsets.
+        for alias, prefix in self.sdk_aliases:
+            for pattern in list(urls):
+                regex = pattern.pattern.regex.pattern
+                if regex.startswith(f"^{prefix}") and regex[len(prefix) + 1 : len(prefix) + 2] in ("$", "/"):
+                    from django.urls import re_path
+
+                    urls.append(re_path(regex.replace(f"^{prefix}", f"^{alias}", 1), pattern.callback))
+        return urls
+
+    def urlpatterns(self):
+        """Mounted twice: under /v1/ (documented, in the schema) and at the root (SDK)."""
+        urls = self.get_urls()
+        return [path("v1/", include(urls)), path("", include((urls, "sdk"), namespace="sdk"))]
+
+
+router = ResourceRouter()

@@ -1,0 +1,184 @@
+"""The one viewset every resource is declared with.
+
+    class TagViewSet(ResourceViewSet):
+        queryset = Tag.objects.all()
+        serializer_class = TagSerializer          # documented field names; its Meta.family
+        search_fields = ["name"]                   # ORM paths the `search` parameter looks in
+        filter_fields = ["name", "disabled"]       # documented equality filters (public names)
+        operations = {"list", "create", "retrieve", "update", "destroy", "remove"}
+
+Lists are tenant-scoped, filtered by the Repzo parameters, counted exactly, rendered from
+`.values()` through the field registry and wrapped in the family's envelope. Writes go through
+the serializer, whose create/update call the services.
+"""
+
+from django.db import transaction
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from core import services
+from core.ids import parse_uuid
+
+from .envelopes import Page
+from .fields import StrictCharField
+from .listing import ListParams, get_list
+from .registry import ResourceFields
+
+ALL_OPERATIONS = frozenset({"list", "create", "retrieve", "update", "destroy"})
+
+
+class IdsSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=StrictCharField(), allow_empty=False, max_length=1000)
+
+
+class ResourceViewSet(viewsets.GenericViewSet):
+    serializer_class = None
+    operations = ALL_OPERATIONS
+    search_fields: tuple = ()
+    filter_fields: tuple = ()
+    populate: dict = {}  # public field -> serializer class of the referenced resource
+    default_per_page = 25
+    default_ordering = ("_id",)
+    hide_disabled_by_default = False
+    lookup_value_regex = "[^/]+"
+    lookup_url_kwarg = "id"  # documented paths say /{id}
+    resource_name = ""  # the path segment, set by the router
+
+    # Declaration helpers ---------------------------------------------------------------------
+    @classmethod
+    def family(cls):
+        return cls.serializer_class.family()
+
+    @classmethod
+    def registry(cls) -> ResourceFields:
+        return ResourceFields.of(cls.serializer_class)
+
+    @classmethod
+    def get_extra_actions(cls):
+        # Optional shared actions (bulk remove) exist only where the resource documents them.
+        return [a for a in super().get_extra_actions() if a.__name__ != "remove" or "remove" in cls.operations]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["tenant"] = self.request.user.tenant if self.request else None
+        return context
+
+    # Reading ---------------------------------------------------------------------------------
+    @property
+    def tenant(self):
+        return self.request.user.tenant
+
+    def get_queryset(self):
+        return super().get_queryset().filter(tenant=self.tenant)
+
+    def get_object(self):
+        pk = parse_uuid(self.kwargs.get(self.lookup_url_kwarg))
+        if pk is None:
+            raise NotFound()
+        obj = self.get_queryset().filter(pk=pk).first()
+        if obj is None:
+            raise NotFound()
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def count(self, queryset, query) -> int:
+        return queryset.count()
+
+    def render(self, queryset) -> list[dict]:
+        """Documents for an ordered, sliced queryset."""
+        registry = self.registry()
+        if registry.fast:
+            return registry.render_rows(queryset, self.tenant)
+        return self.get_serializer(list(queryset), many=True).data
+
+    def document(self, instance) -> dict:
+        return self.get_serializer(instance).data
+
+    def expand(self, docs: list[dict], keys) -> None:
+        """populatedKeys: replace referenced ids by the referenced documents (one query per key)."""
+        for key in keys:
+            target = self.populate[key]
+            ids = set()
+            for doc in docs:
+                value = doc.get(key)
+                if isinstance(value, list):
+                    ids.update(value)
+                elif value:
+                    ids.add(value)
+            if not ids:
+                continue
+            registry = ResourceFields.of(target)
+            queryset = target.Meta.model.objects.filter(tenant=self.tenant, pk__in=list(ids))
+            if registry.fast:
+                found = {d["_id"]: d for d in registry.render_rows(queryset, self.tenant)}
+            else:
+                found = {d["_id"]: d for d in target(queryset, many=True, context=self.get_serializer_context()).data}
+            for doc in docs:
+                value = doc.get(key)
+                if isinstance(value, list):
+                    doc[key] = [found.get(v, v) for v in value]
+                elif value:
+                    doc[key] = found.get(value, value)
+
+    def list(self, request, *args, **kwargs):
+        query = ListParams(self).parse(request.query_params)
+        queryset = self.get_queryset()
+        for condition in query.filters:
+            queryset = queryset.filter(condition)
+        total = self.count(queryset, query)
+        window = queryset.order_by(*query.ordering)[query.offset : query.offset + query.per_page]
+        items = self.render(window) if query.offset < total else []
+        if query.populate:
+            self.expand(items, query.populate)
+        page = Page(items=items, total=total, page=query.page, per_page=query.per_page, offset=query.offset)
+        return Response(self.family().list_body(page, request))
+
+    def retrieve(self, request, *args, **kwargs):
+        doc = self.document(self.get_object())
+        populate = get_list(request.query_params, "populatedKeys")
+        if populate:
+            query = ListParams(self)
+            unknown = [k for k in populate if k not in query.populate]
+            if unknown:
+                from .listing import QueryError
+
+                raise QueryError("populatedKeys", f"unknown key '{unknown[0]}'; allowed: {sorted(query.populate)}")
+            self.expand([doc], populate)
+        return Response(self.family().one(doc))
+
+    # Writing ---------------------------------------------------------------------------------
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = serializer.save()
+        return Response(self.family().created(self.document(instance)), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        # PUT and PATCH are both partial updates (the SDK sends PUT for both).
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        instance = serializer.save()
+        return Response(self.family().one(self.document(instance)))
+
+    def perform_destroy(self, instance):
+        services.delete_row(instance=instance)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        doc = self.document(instance)  # the deleted document is the answer of some families
+        self.perform_destroy(instance)
+        return Response(self.family().deleted(doc))
+
+    def perform_remove(self, ids):
+        services.delete_rows(model=self.get_queryset().model, tenant=self.tenant, ids=ids)
+
+    @action(detail=False, methods=["post"], url_path="remove")
+    def remove(self, request, *args, **kwargs):
+        """Delete several rows at once: all or nothing."""
+        body = IdsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            self.perform_remove(body.validated_data["ids"])
+        return Response({"success": True})

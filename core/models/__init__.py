@@ -1,0 +1,18 @@
+from .base import TenantModel, now_ms
+from .platform import CustomList, CustomListItem, CustomStatus, Media, MediaStorage, Setting
+from .tenancy import ApiKey, Tenant, User, hash_api_key
+
+__all__ = [
+    "ApiKey",
+    "CustomList",
+    "CustomListItem",
+    "CustomStatus",
+    "Media",
+    "MediaStorage",
+    "Setting",
+    "Tenant",
+    "TenantModel",
+    "User",
+    "hash_api_key",
+    "now_ms",
+]

@@ -1,0 +1,1 @@
+from core.api.routers import router  # noqa: F401
