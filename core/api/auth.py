@@ -51,9 +51,10 @@ def credentials_from_headers(request) -> str | None:
 
 
 def authenticate_key(raw_key: str) -> ApiCaller | None:
-    key = ApiKey.objects.active().select_related("tenant").filter(key_hash=hash_api_key(raw_key)).first()
-    if key is None:
+    found = list(ApiKey.objects.active().select_related("tenant").filter(key_hash=hash_api_key(raw_key)).order_by()[:1])
+    if not found:
         return None
+    key = found[0]
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

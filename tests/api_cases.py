@@ -1,0 +1,310 @@
+"""Generic API tests for any resource (NetBox's APIViewTestCases idea).
+
+A resource's test class names its path, family, documented operations, a factory and a few
+bodies; it then gets: list envelope and paging, get, create (201), update by PUT and by PATCH,
+delete, bulk remove, 405 on undocumented methods, 401 without a key, 404 across tenants and
+for non-UUID ids, 400/422 on bad input, the list row equal to the detail document, and a
+query count that does not grow with the page size.
+
+    class TestTagAPI(ResourceAPICase):
+        path = "tag"
+        family = "D"
+        operations = {"list", "create", "retrieve", "update", "destroy"}
+        create_data = {"name": "VIP"}
+        update_data = {"name": "Gold"}
+        invalid_data = [{"name": 5}, {}]
+
+        def make(self, tenant, **kwargs):
+            return TagFactory(tenant=tenant, **kwargs)
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+ALL = {"list", "create", "retrieve", "update", "destroy"}
+
+LIST_KEYS = {
+    "A": {"success", "data", "total"},
+    "B": {"success", "data", "paging"},
+    "C": {"success", "data", "pagination"},
+    "D": {
+        "data",
+        "total_result",
+        "current_count",
+        "total_pages",
+        "current_page",
+        "per_page",
+        "first_page_url",
+        "last_page_url",
+        "next_page_url",
+        "prev_page_url",
+        "path",
+    },
+    "D-": {"data", "total_result", "current_count", "total_pages", "current_page", "per_page"},
+    "E": {"data", "meta"},
+    "F": {"success", "result", "pagination"},
+}
+
+
+def list_items(family, body):
+    return body["result"] if family == "F" else body["data"]
+
+
+def list_total(family, body):
+    return {
+        "A": lambda: body["total"],
+        "B": lambda: body["paging"]["total"],
+        "C": lambda: body["pagination"]["total"],
+        "D": lambda: body["total_result"],
+        "D-": lambda: body["total_result"],
+        "E": lambda: body["meta"]["total"],
+        "F": lambda: body["pagination"]["total"],
+    }[family]()
+
+
+def one(family, body):
+    if family in ("D", "D-"):
+        return body
+    if family == "F":
+        assert body["success"] is True
+        return body["result"]
+    if family in ("A", "B", "C"):
+        assert body["success"] is True
+    return body["data"]
+
+
+@pytest.mark.django_db
+class ResourceAPICase:
+    path: str = ""
+    family: str = "D"
+    operations: set = ALL
+    create_data: dict = {}
+    update_data: dict = {}
+    invalid_data: list = []  # bodies that must be refused on create
+    compare_fields: tuple = ()  # fields of create_data to check in the answer (default: all scalars)
+
+    # --- to provide -------------------------------------------------------------------------
+    def make(self, tenant, **kwargs):
+        raise NotImplementedError
+
+    def get_create_data(self, tenant):
+        return dict(self.create_data)
+
+    # --- helpers -------------------------------------------------------------------------------
+    @property
+    def url(self):
+        return f"/v1/{self.path}"
+
+    def detail(self, pk):
+        return f"/v1/{self.path}/{pk}"
+
+    def doc(self, body):
+        return one(self.family, body)
+
+    @property
+    def validation_status(self):
+        return 422 if self.family == "B" else 400
+
+    def assert_matches(self, sent: dict, doc: dict):
+        for key, value in sent.items():
+            if self.compare_fields and key not in self.compare_fields:
+                continue
+            if key in ("company_namespace",) or isinstance(value, (list, dict)) and not value:
+                continue
+            if isinstance(value, (str, int, float, bool)):
+                assert doc[key] == value, (key, doc.get(key), value)
+
+    # --- the tests -----------------------------------------------------------------------------
+    def test_list_envelope_and_paging(self, api, tenant, other_tenant):
+        if "list" not in self.operations:
+            pytest.skip("no list")
+        for _ in range(3):
+            self.make(tenant)
+        self.make(other_tenant)
+        r = api.get(self.url, {"per_page": 2})
+        assert r.status_code == 200, r.content
+        body = r.json()
+        assert set(body) == LIST_KEYS[self.family]
+        assert len(list_items(self.family, body)) == 2
+        total = list_total(self.family, body)
+        r2 = api.get(self.url, {"per_page": 2, "page": 2})
+        items2 = list_items(self.family, r2.json())
+        assert len(items2) == total - 2
+        ids1 = {d["_id"] for d in list_items(self.family, body)}
+        assert ids1.isdisjoint({d["_id"] for d in items2})
+        # the other tenant's row is never listed
+        assert total == self.count_in(tenant)
+        # page beyond the end: empty data, totals intact
+        r3 = api.get(self.url, {"per_page": 2, "page": 50})
+        assert list_items(self.family, r3.json()) == []
+        assert list_total(self.family, r3.json()) == total
+
+    def count_in(self, tenant):
+        model = self.model()
+        return model.objects.filter(tenant=tenant).count()
+
+    def model(self):
+        from django.urls import resolve
+
+        return resolve(self.url).func.cls.serializer_class.Meta.model
+
+    def test_list_row_equals_detail(self, api, tenant):
+        if not {"list", "retrieve"} <= self.operations:
+            pytest.skip("no list or get")
+        obj = self.make(tenant)
+        listed = [d for d in list_items(self.family, api.get(self.url, {"per_page": 100}).json()) if d["_id"] == str(obj.pk)]
+        detail = self.doc(api.get(self.detail(obj.pk)).json())
+        assert listed == [detail]
+
+    def test_list_query_count_does_not_grow(self, api, tenant):
+        if "list" not in self.operations:
+            pytest.skip("no list")
+        for _ in range(6):
+            self.make(tenant)
+        api.get(self.url, {"per_page": 1})  # warm-up: the key's last_used_at is written once
+        with CaptureQueriesContext(connection) as small:
+            assert api.get(self.url, {"per_page": 1}).status_code == 200
+        with CaptureQueriesContext(connection) as large:
+            assert api.get(self.url, {"per_page": 100}).status_code == 200
+        assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+    def test_list_paging_parameters_are_validated(self, api, tenant):
+        if "list" not in self.operations:
+            pytest.skip("no list")
+        r = api.get(self.url, {"per_page": 100000})
+        assert r.status_code == 400 and "1000" in r.json()["error"]
+        assert api.get(self.url, {"page": 0}).status_code == 400
+        assert api.get(self.url, {"sortBy": '[{"field": "no_such_field"}]'}).status_code == 400
+
+    def test_get(self, api, tenant):
+        if "retrieve" not in self.operations:
+            pytest.skip("no get")
+        obj = self.make(tenant)
+        r = api.get(self.detail(obj.pk))
+        assert r.status_code == 200, r.content
+        doc = self.doc(r.json())
+        assert doc["_id"] == str(obj.pk)
+
+    def test_get_unknown_or_malformed_id_is_404(self, api, tenant):
+        if "retrieve" not in self.operations:
+            pytest.skip("no get")
+        assert api.get(self.detail("not-a-uuid")).status_code == 404
+        assert api.get(self.detail("01890a5d-ac96-774b-bcce-b302099a8057")).status_code == 404
+        assert api.get(self.detail("60f7b1b3e4b0e8b3f8b3f8b3")).status_code == 404
+
+    def test_create(self, api, tenant):
+        if "create" not in self.operations:
+            pytest.skip("no create")
+        data = self.get_create_data(tenant)
+        r = api.post(self.url, data, format="json")
+        assert r.status_code == 201, r.content
+        doc = self.doc(r.json())
+        self.assert_matches(data, doc)
+        assert self.model().objects.filter(tenant=tenant, pk=doc["_id"]).exists()
+        if "company_namespace" in doc:
+            assert doc["company_namespace"] == [tenant.namespace]
+
+    def test_create_rejects_bad_input(self, api, tenant):
+        if "create" not in self.operations:
+            pytest.skip("no create")
+        before = self.count_in(tenant)
+        for body in self.invalid_data:
+            r = api.post(self.url, body, format="json")
+            assert r.status_code == self.validation_status, (body, r.status_code, r.content)
+            assert r.json()["success"] is False and r.json()["error"]
+        r = api.post(self.url, "{not json", content_type="application/json")
+        assert r.status_code == 400
+        r = api.post(self.url, [1, 2], format="json")
+        assert r.status_code in (400, 422)
+        assert self.count_in(tenant) == before
+
+    def test_create_in_another_namespace_is_forbidden(self, api, tenant):
+        if "create" not in self.operations or "company_namespace" not in self.registry_names():
+            pytest.skip("no namespace")
+        data = {**self.get_create_data(tenant), "company_namespace": ["someone-else"]}
+        assert api.post(self.url, data, format="json").status_code == 403
+
+    def registry_names(self):
+        from django.urls import resolve
+
+        return set(resolve(self.url).func.cls.registry().fields)
+
+    def test_update_by_put_and_patch(self, api, tenant):
+        if "update" not in self.operations:
+            pytest.skip("no update")
+        obj = self.make(tenant)
+        for method in ("put", "patch"):
+            r = getattr(api, method)(self.detail(obj.pk), self.update_data, format="json")
+            assert r.status_code == 200, (method, r.content)
+            self.assert_matches(self.update_data, self.doc(r.json()))
+        obj.refresh_from_db()
+        assert obj.version == 2
+
+    def test_delete(self, api, tenant):
+        if "destroy" not in self.operations:
+            pytest.skip("no delete")
+        obj = self.make(tenant)
+        r = api.delete(self.detail(obj.pk))
+        assert r.status_code == 200, r.content
+        body = r.json()
+        if self.family in ("D", "D-"):
+            assert body["_id"] == str(obj.pk)
+        elif self.family == "C":
+            assert body["data"]["_id"] == str(obj.pk)
+        else:
+            assert body["success"] is True
+        assert not self.model().objects.filter(pk=obj.pk).exists()
+        assert api.delete(self.detail(obj.pk)).status_code == 404
+
+    def test_bulk_remove(self, api, tenant, other_tenant):
+        if "remove" not in self.operations:
+            assert api.post(f"{self.url}/remove", {"ids": []}, format="json").status_code in (404, 405)
+            return
+        a, b, c = self.make(tenant), self.make(tenant), self.make(tenant)
+        foreign = self.make(other_tenant)
+        # another tenant's id: 404 and nothing deleted
+        r = api.post(f"{self.url}/remove", {"ids": [str(a.pk), str(foreign.pk)]}, format="json")
+        assert r.status_code == 404
+        assert self.model().objects.filter(pk=a.pk).exists()
+        # bad bodies
+        assert api.post(f"{self.url}/remove", {"ids": "x"}, format="json").status_code in (400, 422)
+        assert api.post(f"{self.url}/remove", {}, format="json").status_code in (400, 422)
+        r = api.post(f"{self.url}/remove", {"ids": [str(a.pk), str(b.pk)]}, format="json")
+        assert r.status_code == 200 and r.json() == {"success": True}
+        assert list(self.model().objects.filter(tenant=tenant).values_list("pk", flat=True)) == [c.pk]
+        # GET on the literal segment is not swallowed by /{id}
+        assert api.get(f"{self.url}/remove").status_code == 405
+
+    def test_undocumented_methods_are_405(self, api, tenant):
+        obj = self.make(tenant)
+        checks = []
+        if "create" not in self.operations:
+            checks.append(("post", self.url))
+        if "update" not in self.operations:
+            checks += [("put", self.detail(obj.pk)), ("patch", self.detail(obj.pk))]
+        if "destroy" not in self.operations:
+            checks.append(("delete", self.detail(obj.pk)))
+        checks += [("delete", self.url), ("put", self.url)]
+        for method, url in checks:
+            assert getattr(api, method)(url, {}, format="json").status_code == 405, (method, url)
+
+    def test_requires_a_valid_key(self, tenant):
+        anonymous = APIClient()
+        url = self.url if "list" in self.operations else self.detail(self.make(tenant).pk)
+        r = anonymous.get(url)
+        assert r.status_code == 401
+        assert r.json()["success"] is False
+        anonymous.credentials(HTTP_AUTHORIZATION="Bearer rk_wrong")
+        assert anonymous.get(url).status_code == 401
+
+    def test_other_tenant_gets_404(self, other_api, tenant):
+        obj = self.make(tenant)
+        if "retrieve" in self.operations:
+            assert other_api.get(self.detail(obj.pk)).status_code == 404
+        if "update" in self.operations:
+            assert other_api.patch(self.detail(obj.pk), self.update_data, format="json").status_code == 404
+        if "destroy" in self.operations:
+            assert other_api.delete(self.detail(obj.pk)).status_code == 404
+        assert self.model().objects.filter(pk=obj.pk).exists()
