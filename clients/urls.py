@@ -1,5 +1,4 @@
+from clients.views import people as views
 from core.api.routers import router
-
-from . import views
 
 router.register("tag", views.TagViewSet)

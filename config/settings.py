@@ -86,8 +86,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parallel query buys nothing on two cores; a runaway regex or filter must not hold a backend.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c max_parallel_workers_per_gather=0 "
-        f"-c statement_timeout={env.int('STATEMENT_TIMEOUT_MS', default=30000)}"
+        f"-c max_parallel_workers_per_gather=0 -c statement_timeout={env.int('STATEMENT_TIMEOUT_MS', default=30000)}"
     )
 
 AUTH_USER_MODEL = "core.User"

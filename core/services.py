@@ -66,7 +66,13 @@ def delete_rows(*, model: type[models.Model], tenant: Tenant, ids: Iterable) -> 
     missing = [str(pk) for pk in wanted if pk not in found]
     if missing:
         raise NotFound(f"Not found: {', '.join(missing)}.")
-    deleted, _ = model.objects.filter(tenant=tenant, pk__in=wanted).delete()
+    return delete_queryset(queryset=model.objects.filter(tenant=tenant, pk__in=wanted))
+
+
+@transaction.atomic
+def delete_queryset(*, queryset) -> int:
+    """Delete rows; a referenced one raises ProtectedError and nothing is deleted."""
+    deleted, _ = queryset.delete()
     return deleted
 
 

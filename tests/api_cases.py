@@ -154,7 +154,9 @@ class ResourceAPICase:
         if not {"list", "retrieve"} <= self.operations:
             pytest.skip("no list or get")
         obj = self.make(tenant)
-        listed = [d for d in list_items(self.family, api.get(self.url, {"per_page": 100}).json()) if d["_id"] == str(obj.pk)]
+        listed = [
+            d for d in list_items(self.family, api.get(self.url, {"per_page": 100}).json()) if d["_id"] == str(obj.pk)
+        ]
         detail = self.doc(api.get(self.detail(obj.pk)).json())
         assert listed == [detail]
 

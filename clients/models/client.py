@@ -91,9 +91,7 @@ class Client(TenantModel):
         related_name="clients",
         db_index=False,  # served by the (tenant, channel, id) index
     )
-    parent_client = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent_client = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     is_chain = models.BooleanField(default=False)
     chain = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="chain_members")
     referred_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals")
@@ -154,6 +152,7 @@ class Client(TenantModel):
             return self.silenced
         from .people import MailUnsubscribe
 
-        return bool(self.email) and MailUnsubscribe.objects.filter(
-            tenant_id=self.tenant_id, email=self.email.strip().lower()
-        ).exists()
+        return (
+            bool(self.email)
+            and MailUnsubscribe.objects.filter(tenant_id=self.tenant_id, email=self.email.strip().lower()).exists()
+        )

@@ -26,7 +26,7 @@ def format_datetime(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if timezone.is_aware(value):
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -37,7 +37,7 @@ def to_epoch_ms(value: dt.datetime | None) -> int | None:
 
 
 def from_epoch_ms(value) -> dt.datetime:
-    return dt.datetime.fromtimestamp(value / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
 
 
 def tenant_from_context(context) -> object:

@@ -96,7 +96,7 @@ def parse_instant(name, raw) -> dt.datetime:
     if value is None:
         raise QueryError(name, "expected epoch milliseconds or an ISO 8601 date-time")
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value
 
 
@@ -254,7 +254,7 @@ class ListParams:
                         raise QueryError(path, f"unknown keys {sorted(unknown)}")
                     keys.append((item["field"], self._direction(item.get("type", "asc"), f"{path}.type"), path))
                 elif len(item) == 1:  # map shape {field: dir}
-                    (name, direction), = item.items()
+                    ((name, direction),) = item.items()
                     keys.append((name, self._direction(direction, f"{path}.{name}"), path))
                 else:
                     raise QueryError(path, "expected {field, type} or {<field>: asc|desc}")

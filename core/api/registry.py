@@ -9,9 +9,10 @@ through it, and the list path renders rows without instantiating models or seria
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from django.db import models
 from django.db.models.expressions import Subquery
@@ -223,9 +224,7 @@ class ResourceFields:
         """Documents for the rows of `queryset` (already filtered, ordered and sliced)."""
         rows = queryset.values(*self.value_columns, **self.annotations)
         namespace = [tenant.namespace]
-        plan = [
-            (f.name, f.value_key, f.convert, f.constant_from_tenant) for f in self.fields.values()
-        ]
+        plan = [(f.name, f.value_key, f.convert, f.constant_from_tenant) for f in self.fields.values()]
         out = []
         for row in rows:
             doc = {}

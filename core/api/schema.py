@@ -22,7 +22,7 @@ LIST_PARAMETERS = [
     ("order", OpenApiTypes.STR, "asc or desc (with sort)."),
     ("sortBy", OpenApiTypes.STR, 'JSON: [{"field": "name", "type": "asc"}] or [{"name": "asc"}].'),
     ("search", OpenApiTypes.STR, "Case-insensitive text search."),
-    ("_id", OpenApiTypes.STR, 'One id, a JSON array of ids, or _id[]=..&_id[]=..'),
+    ("_id", OpenApiTypes.STR, "One id, a JSON array of ids, or _id[]=..&_id[]=.."),
     ("from__id", OpenApiTypes.STR, "Only ids after this one (exclusive cursor)."),
     ("to__id", OpenApiTypes.STR, "Only ids before this one (exclusive cursor)."),
     ("from_updatedAt", OpenApiTypes.STR, "Updated at or after (epoch ms or ISO 8601)."),
@@ -66,12 +66,19 @@ class ResourceAutoSchema(AutoSchema):
         view = self._resource_view()
         if view is None or view.action != "list":
             return params
-        extra = [OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=desc) for name, kind, desc in LIST_PARAMETERS]
+        extra = [
+            OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=desc)
+            for name, kind, desc in LIST_PARAMETERS
+        ]
         registry = view.registry()
         if registry.get("disabled"):
             extra.append(OpenApiParameter("disabled", OpenApiTypes.BOOL, OpenApiParameter.QUERY))
         for name in view.filter_fields:
-            extra.append(OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, description="Equality; a list matches any."))
+            extra.append(
+                OpenApiParameter(
+                    name, OpenApiTypes.STR, OpenApiParameter.QUERY, description="Equality; a list matches any."
+                )
+            )
         if view.populate:
             extra.append(
                 OpenApiParameter(

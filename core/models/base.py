@@ -25,9 +25,7 @@ class TenantModel(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # Indexed through (tenant, id) below, which also serves the default `_id` order and cursors.
-    tenant = models.ForeignKey(
-        "core.Tenant", on_delete=models.CASCADE, related_name="+", editable=False, db_index=False
-    )
+    tenant = models.ForeignKey("core.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
     created_at = models.DateTimeField(default=now_ms, editable=False)
     updated_at = models.DateTimeField(default=now_ms, editable=False)
     version = models.PositiveIntegerField(default=0, editable=False)
@@ -39,6 +37,20 @@ class TenantModel(models.Model):
         abstract = True
         # Subclasses declare `class Meta(TenantModel.Meta)` to keep this (a system check says so).
         indexes = [models.Index(fields=["tenant", "id"], name="%(class)s_tid")]
+
+    def clean(self):
+        """References stay inside the row's tenant (the admin's forms call this)."""
+        super().clean()
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for f in self._meta.concrete_fields:
+            if f.is_relation and f.name != "tenant" and issubclass(f.related_model, TenantModel):
+                target = getattr(self, f.name, None)
+                if target is not None and self.tenant_id and target.tenant_id != self.tenant_id:
+                    errors[f.name] = "Belongs to another tenant."
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         self.updated_at = now_ms()

@@ -1,7 +1,6 @@
+from clients.models import Tag
+from clients.serializers import people as s
 from core.api.viewsets import ResourceViewSet
-
-from . import serializers as s
-from .models import Tag
 
 
 class TagViewSet(ResourceViewSet):

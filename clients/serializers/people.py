@@ -1,6 +1,5 @@
+from clients.models import Tag
 from core.api.serializers import ResourceSerializer
-
-from .models import Tag
 
 
 class TagSerializer(ResourceSerializer):

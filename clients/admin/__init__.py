@@ -1,0 +1,1 @@
+from . import client, people  # noqa: F401  (registrations)

@@ -1,0 +1,4 @@
+from . import platform, tenancy  # noqa: F401  (registrations)
+from .base import TenantScopedAdmin
+
+__all__ = ["TenantScopedAdmin"]

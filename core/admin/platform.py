@@ -1,0 +1,1 @@
+# Platform resources (settings, media, media storage, custom statuses and lists) register here.

@@ -1,0 +1,87 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+
+from core import services
+from core.models import ApiKey, Tenant, User
+
+from .base import user_tenant
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ("namespace", "name", "is_active", "created_at")
+    search_fields = ("namespace", "name")
+    list_filter = ("is_active",)
+    readonly_fields = ("id", "created_at")
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            created = services.create_tenant(namespace=obj.namespace, name=obj.name)
+            obj.pk = created.pk
+
+
+@admin.register(User)
+class TenantUserAdmin(UserAdmin):
+    list_display = ("username", "email", "tenant", "is_staff", "is_superuser")
+    list_filter = ("tenant", "is_staff", "is_superuser", "is_active")
+    fieldsets = (*UserAdmin.fieldsets, ("Tenant", {"fields": ("tenant",)}))
+    add_fieldsets = (*UserAdmin.add_fieldsets, ("Tenant", {"fields": ("tenant",)}))
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(tenant=user_tenant(request)) if user_tenant(request) else queryset.none()
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are created here and shown once; afterwards only their prefix is visible."""
+
+    list_display = ("name", "prefix", "tenant", "is_admin", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("is_admin",)
+    search_fields = ("name", "prefix")
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["tenant", "name", "is_admin", *self.readonly_fields]
+        if not request.user.is_superuser:
+            fields.remove("tenant")
+        return fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("tenant")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(tenant=user_tenant(request)) if user_tenant(request) else queryset.none()
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None and obj.revoked_at else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        tenant = obj.tenant if request.user.is_superuser else user_tenant(request)
+        key, raw = services.create_api_key(tenant=tenant, name=obj.name, is_admin=obj.is_admin, created_by=request.user)
+        obj.pk = key.pk
+        messages.warning(request, f"New API key (copy it now, it is not shown again): {raw}")
+
+    def delete_model(self, request, obj):
+        services.revoke_api_key(key=obj)  # keys are revoked, never deleted: the audit trail stays
+
+    def delete_queryset(self, request, queryset):
+        for key in queryset:
+            services.revoke_api_key(key=key)
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            services.revoke_api_key(key=key)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")
