@@ -1,4 +1,6 @@
-from clients.views import people as views
 from core.api.routers import router
 
-router.register("tag", views.TagViewSet)
+from .views import client, people
+
+router.register("client", client.ClientViewSet)
+router.register("tag", people.TagViewSet)
