@@ -1,4 +1,3 @@
-from rest_framework import serializers
 
 from clients.models import Client
 from core.api import fields as f
