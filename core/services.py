@@ -133,3 +133,98 @@ def revoke_api_key(*, key) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+
+
+# Platform resources (settings, media storage, custom lists) -------------------------------------
+def _conflict(message: str):
+    from core.api.exceptions import Conflict
+
+    return Conflict(message)
+
+
+@transaction.atomic
+def update_setting(*, setting: Setting, data: dict) -> Setting:
+    """Change a setting's value, category, description or key. The key stays unique in the
+    tenant: taking another setting's key is a conflict (409), not a silent merge."""
+    key = data.get("key")
+    if key is not None and Setting.objects.filter(tenant_id=setting.tenant_id, key=key).exclude(pk=setting.pk).exists():
+        raise _conflict(f"A setting with key '{key}' already exists.")
+    return update_row(instance=setting, data=data)
+
+
+# What an upload is: fixed once stored (a new file is a new item). Model field -> documented name.
+MEDIA_STORAGE_CREATE_ONLY = {"url": "url", "mime_type": "mimeType", "size": "size"}
+
+
+@transaction.atomic
+def create_media_storage(*, tenant: Tenant, data: dict, uploaded_by: str) -> models.Model:
+    """Record an uploaded file; `uploaded_by` is the caller, never the client's word."""
+    from core.models import MediaStorage
+
+    return create_row(model=MediaStorage, tenant=tenant, data={**data, "uploaded_by": uploaded_by[:200]})
+
+
+@transaction.atomic
+def update_media_storage(*, item: models.Model, data: dict) -> models.Model:
+    """Update an item's description fields. url, mimeType and size are create-only: sending
+    the stored value back is accepted (a client may PUT the document it read), changing it
+    is refused (400 naming the field) rather than silently ignored."""
+    from rest_framework.exceptions import ValidationError
+
+    data = dict(data)
+    errors = {}
+    for field, public in MEDIA_STORAGE_CREATE_ONLY.items():
+        if field in data:
+            if data.pop(field) != getattr(item, field):
+                errors[public] = ["Cannot be changed after upload; create a new item instead."]
+    if errors:
+        raise ValidationError(errors)
+    return update_row(instance=item, data=data)
+
+
+def _require_tenant_list(tenant_id, custom_list) -> None:
+    from rest_framework.exceptions import ValidationError
+
+    if custom_list is not None and custom_list.tenant_id != tenant_id:
+        raise ValidationError({"customList": [f"Not found: {custom_list.pk}."]})
+
+
+@transaction.atomic
+def create_custom_list_item(*, tenant: Tenant, data: dict) -> models.Model:
+    """An item of one of the tenant's custom lists (another tenant's list is "not found")."""
+    from core.models import CustomListItem
+
+    _require_tenant_list(tenant.pk, data.get("custom_list"))
+    return create_row(model=CustomListItem, tenant=tenant, data=data)
+
+
+@transaction.atomic
+def update_custom_list_item(*, item: models.Model, data: dict) -> models.Model:
+    _require_tenant_list(item.tenant_id, data.get("custom_list"))
+    return update_row(instance=item, data=data)
+
+
+@transaction.atomic
+def delete_custom_list(*, custom_list: models.Model) -> None:
+    """Delete a list that has no items. A list with items is a conflict (409) naming some of
+    them: deleting it would orphan the values documents picked from it."""
+    items = custom_list.items.order_by("name")
+    count = items.count()
+    if count:
+        shown = list(items.values_list("name", flat=True)[:5])
+        more = f" and {count - len(shown)} more" if count > len(shown) else ""
+        raise _conflict(
+            f"Custom list '{custom_list.name}' still has {count} item(s): {', '.join(shown)}{more}. "
+            "Delete or move them first."
+        )
+    delete_row(instance=custom_list)
+
+
+def validate_hex_color(value: str) -> None:
+    """`#RGB` or `#RRGGBB` (an empty value means no color)."""
+    import re
+
+    from django.core.exceptions import ValidationError
+
+    if value and not re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", value):
+        raise ValidationError("Expected a color as #RGB or #RRGGBB.")

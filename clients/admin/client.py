@@ -1,0 +1,74 @@
+from django import forms
+from django.contrib import admin
+
+from clients.models import Client
+from clients.services import client as services
+from core.admin.base import TenantScopedAdmin, user_tenant
+from core.api.exceptions import Conflict
+
+
+class ClientAdminForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = "__all__"  # noqa: DJ007  (the admin's fieldsets choose what is shown)
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = self.instance.tenant if self.instance.tenant_id else cleaned.get("tenant")
+        if tenant is not None:
+            data = {key: cleaned.get(key) or None for key in services.UNIQUE_PER_TENANT}
+            try:
+                services.check_unique_codes(
+                    tenant=tenant, data=data, instance=self.instance if self.instance.pk else None
+                )
+            except Conflict as exc:
+                raise forms.ValidationError(str(exc.detail)) from None
+        return cleaned
+
+
+@admin.register(Client)
+class ClientAdmin(TenantScopedAdmin):
+    form = ClientAdminForm
+    list_display = ("name", "client_code", "city", "channel", "payment_type", "disabled", "updated_at")
+    list_filter = ("disabled", ("channel", admin.RelatedOnlyFieldListFilter), "payment_type", "is_chain")
+    search_fields = ("name", "local_name", "client_code", "email", "phone")
+    autocomplete_fields = (
+        "tags", "speciality", "contacts", "channel", "parent_client", "chain", "primary_contact", "referred_by",
+    )  # fmt: skip
+    readonly_fields = ("last_location_update", "last_login_time", "integrated_client_balance")
+    fieldsets = (
+        (None, {"fields": ("tenant", "name", "local_name", "legal_name", "client_code", "status", "disabled")}),
+        ("Contact", {"fields": ("email", "phone", "cell_phone", "website", "contact_name", "contact_title",
+                                "contacts", "primary_contact")}),
+        ("Address", {"fields": ("formatted_address", "city", "state", "zip", "country", "lat", "lng",
+                                "location_verified", "last_location_update", "geofencing_radius", "territory")}),
+        ("Organisation", {"fields": ("channel", "tags", "speciality", "parent_client", "is_chain", "chain",
+                                     "client_type", "industry", "size")}),
+        ("Credit", {"fields": ("payment_type", "credit_limit", "invoice_balance_limit",
+                               "enable_invoice_balance_limit", "integrated_client_balance")}),
+        ("Other", {"classes": ("collapse",), "fields": ("first_name", "last_name", "referred_by", "comment",
+                                                        "custom_fields", "integration_meta", "sync_id")}),
+    )  # fmt: skip
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser and obj is None:
+            return fieldsets
+        # "tenant" is only chosen by a superuser creating a row
+        return tuple(
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "tenant")}) for name, opts in fieldsets
+        )
+
+    def save_model(self, request, obj, form, change):
+        m2m = {f.name for f in Client._meta.many_to_many}
+        data = {
+            key: value
+            for key, value in form.cleaned_data.items()
+            if key not in m2m and key != "tenant" and (not change or key in form.changed_data)
+        }
+        if change:
+            saved = services.update_client(client=Client.objects.get(pk=obj.pk), data=data)
+        else:
+            saved = services.create_client(tenant=obj.tenant if obj.tenant_id else user_tenant(request), data=data)
+        obj.pk, obj.version, obj.tenant_id = saved.pk, saved.version, saved.tenant_id
+        obj._state.adding = False

@@ -1,5 +1,7 @@
+from rest_framework import serializers
 
 from clients.models import Client
+from clients.services import client as services
 from core.api import fields as f
 from core.api.serializers import ResourceSerializer
 
@@ -35,8 +37,18 @@ class ClientSerializer(ResourceSerializer):
         ]  # fmt: skip
 
     def validate(self, attrs):
-        # Empty codes are "no code": they must not collide on the per-tenant uniqueness.
-        for key in ("client_code", "sync_id"):
-            if attrs.get(key) == "":
-                attrs[key] = None
+        for key in ("parent_client", "chain"):
+            target = attrs.get(key)
+            if target is not None and self.instance is not None and target.pk == self.instance.pk:
+                raise serializers.ValidationError({self._public(key): "A client cannot reference itself."})
         return attrs
+
+    @staticmethod
+    def _public(source):
+        return {"parent_client": "parent_client_id"}.get(source, source)
+
+    def create(self, validated_data):
+        return services.create_client(tenant=self.tenant, data=validated_data)
+
+    def update(self, instance, validated_data):
+        return services.update_client(client=instance, data=validated_data)

@@ -2,9 +2,24 @@ from clients.models import Client
 from clients.serializers.client import ClientSerializer
 from core.api.viewsets import ResourceViewSet
 
+PEOPLE = "clients.serializers.people."
+
 
 class ClientViewSet(ResourceViewSet):
+    """`/client` (family D). Lists are the hottest path of the API: see core/api/registry.py."""
+
     queryset = Client.objects.all()
     serializer_class = ClientSerializer
     search_fields = ["name", "local_name", "client_code"]
-    filter_fields = ["name", "client_code", "city", "country", "state", "channel", "tags", "speciality", "status"]
+    filter_fields = [
+        "name", "client_code", "city", "state", "country", "territory", "status", "channel", "tags",
+        "speciality", "contacts", "parent_client_id", "chain", "isChain", "payment_type", "sync_id", "email",
+    ]  # fmt: skip
+    populate = {
+        "tags": PEOPLE + "TagSerializer",
+        "channel": PEOPLE + "ClientChannelSerializer",
+        "contacts": PEOPLE + "ClientContactSerializer",
+        "speciality": PEOPLE + "SpecialitySerializer",
+        "parent_client_id": ClientSerializer,
+        "chain": ClientSerializer,
+    }

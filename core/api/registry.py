@@ -158,10 +158,7 @@ class ResourceFields:
             through = model_field.remote_field.through
             src = model_field.m2m_field_name()
             dst = model_field.m2m_reverse_field_name()
-            column = through._meta.get_field(dst).column
-            annotation = RelatedIds(
-                through.objects.filter(**{src: models.OuterRef("pk")}).order_by("pk").values(dst), column
-            )
+            annotation = RelatedIds(through.objects.filter(**{src: models.OuterRef("pk")}).order_by("pk").values(dst), dst)
             return FieldInfo(
                 name,
                 REFS,

@@ -13,6 +13,7 @@ the serializer, whose create/update call the services.
 """
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -100,6 +101,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
         """populatedKeys: replace referenced ids by the referenced documents (one query per key)."""
         for key in keys:
             target = self.populate[key]
+            if isinstance(target, str):  # "app.module.Serializer": avoids import cycles
+                target = import_string(target)
             ids = set()
             for doc in docs:
                 value = doc.get(key)

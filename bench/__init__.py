@@ -1,0 +1,1 @@
+"""Benchmark of the client list (see bench/README.md)."""
