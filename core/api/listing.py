@@ -154,6 +154,9 @@ def equality_q(info: r.FieldInfo, name: str, values: list) -> Q:
 @dataclass
 class ListQuery:
     filters: list = field(default_factory=list)  # Q objects, ANDed
+    # Keyset cursors (from__id / to__id) position the page inside the filtered set; they are
+    # not filters of it, so `total` stays the size of the set (and stays cheap at any depth).
+    position: list = field(default_factory=list)
     ordering: list = field(default_factory=list)
     page: int = 1
     per_page: int = 25
@@ -288,7 +291,7 @@ class ListParams:
                 pk = parse_uuid(params[bound].strip())
                 if pk is None:
                     raise QueryError(bound, "expected an id")
-                add(Q(**{f"pk__{lookup}": pk}))
+                query.position.append(Q(**{f"pk__{lookup}": pk}))
 
         search = params.get("search")
         if search and search.strip() and self.search_fields:

@@ -158,7 +158,9 @@ class ResourceFields:
             through = model_field.remote_field.through
             src = model_field.m2m_field_name()
             dst = model_field.m2m_reverse_field_name()
-            annotation = RelatedIds(through.objects.filter(**{src: models.OuterRef("pk")}).order_by("pk").values(dst), dst)
+            annotation = RelatedIds(
+                through.objects.filter(**{src: models.OuterRef("pk")}).order_by("pk").values(dst), dst
+            )
             return FieldInfo(
                 name,
                 REFS,

@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from core import services
+from core import rowcounts, services
 from core.ids import parse_uuid
 
 from .envelopes import Page
@@ -85,6 +85,10 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return obj
 
     def count(self, queryset, query) -> int:
+        """The exact total. Unfiltered lists read the kept count (core/rowcounts.py) instead of
+        COUNT(*), whose cost grows with the tenant."""
+        if not query.has_filters and rowcounts.is_counted(queryset.model):
+            return rowcounts.kept_count(tenant=self.tenant, table=queryset.model._meta.db_table)
         return queryset.count()
 
     def render(self, queryset) -> list[dict]:
@@ -131,6 +135,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
         for condition in query.filters:
             queryset = queryset.filter(condition)
         total = self.count(queryset, query)
+        for condition in query.position:
+            queryset = queryset.filter(condition)
         window = queryset.order_by(*query.ordering)[query.offset : query.offset + query.per_page]
         items = self.render(window) if query.offset < total else []
         if query.populate:

@@ -1,4 +1,5 @@
 from .base import TenantModel, now_ms
+from .counts import RowCount
 from .platform import CustomList, CustomListItem, CustomStatus, Media, MediaStorage, Setting
 from .tenancy import ApiKey, Tenant, User, hash_api_key
 
@@ -8,6 +9,7 @@ __all__ = [
     "CustomListItem",
     "CustomStatus",
     "Media",
+    "RowCount",
     "MediaStorage",
     "Setting",
     "Tenant",
