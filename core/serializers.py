@@ -126,4 +126,3 @@ class CustomListItemSerializer(ResourceSerializer):
 
     def update(self, instance, validated_data):
         return services.update_custom_list_item(item=instance, data=validated_data)
-

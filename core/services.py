@@ -174,9 +174,8 @@ def update_media_storage(*, item: models.Model, data: dict) -> models.Model:
     data = dict(data)
     errors = {}
     for field, public in MEDIA_STORAGE_CREATE_ONLY.items():
-        if field in data:
-            if data.pop(field) != getattr(item, field):
-                errors[public] = ["Cannot be changed after upload; create a new item instead."]
+        if field in data and data.pop(field) != getattr(item, field):
+            errors[public] = ["Cannot be changed after upload; create a new item instead."]
     if errors:
         raise ValidationError(errors)
     return update_row(instance=item, data=data)

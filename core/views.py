@@ -4,8 +4,8 @@ custom statuses, custom lists and their items)."""
 from django.db import connection
 from django.http import JsonResponse
 
-from core import services
 from core import serializers as s
+from core import services
 from core.api.viewsets import ResourceViewSet
 from core.models import CustomList, CustomListItem, CustomStatus, Media, MediaStorage, Setting
 

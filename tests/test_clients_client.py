@@ -176,7 +176,7 @@ def clients(tenant):
     ):
         c = ClientFactory(tenant=tenant, name=name, city=city, channel=channel, disabled=disabled)
         c.tags.set(tags)
-        Client.objects.filter(pk=c.pk).update(updated_at=dt.datetime(2024, 1, 1 + i, tzinfo=dt.timezone.utc))
+        Client.objects.filter(pk=c.pk).update(updated_at=dt.datetime(2024, 1, 1 + i, tzinfo=dt.UTC))
         rows.append(c)
     return {"rows": rows, "channel_a": channel_a, "vip": vip, "new": new}
 
@@ -232,8 +232,8 @@ def test_cursors_are_exclusive_and_ranges_inclusive(api, clients):
     assert names(after) == ["Gamma Retail", "Delta Foods"] and after["total_result"] == 4
     assert names(api.get("/v1/client", {"to__id": str(rows[1].pk)}).json()) == ["Alpha Foods"]
     assert api.get("/v1/client", {"from__id": "zzz"}).status_code == 400
-    jan2 = int(dt.datetime(2024, 1, 2, tzinfo=dt.timezone.utc).timestamp() * 1000)
-    jan3 = int(dt.datetime(2024, 1, 3, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    jan2 = int(dt.datetime(2024, 1, 2, tzinfo=dt.UTC).timestamp() * 1000)
+    jan3 = int(dt.datetime(2024, 1, 3, tzinfo=dt.UTC).timestamp() * 1000)
     body = api.get("/v1/client", {"from_updatedAt": jan2, "to_updatedAt": jan3}).json()
     assert names(body) == ["Beta Pharma", "Gamma Retail"]
     body = api.get("/v1/client", {"from_updatedAt": "2024-01-03T00:00:00Z"}).json()

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import admin
 
 from core import services
-from core.api.exceptions import Conflict
 from core.models import CustomList, CustomListItem, CustomStatus, Media, MediaStorage, Setting
 
 from .base import TenantScopedAdmin, user_tenant
@@ -67,10 +66,7 @@ class SettingAdmin(TenantScopedAdmin):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        try:
-            saved = services.update_setting(setting=Setting.objects.get(pk=obj.pk), data=_changed(form, change))
-        except Conflict as exc:  # a concurrent edit took the key after the form was checked
-            raise forms.ValidationError(str(exc.detail)) from None
+        saved = services.update_setting(setting=Setting.objects.get(pk=obj.pk), data=_changed(form, change))
         _adopt(obj, saved)
 
 
