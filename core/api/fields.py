@@ -15,6 +15,7 @@ import decimal
 import math
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.relations import MANY_RELATION_KWARGS
@@ -133,6 +134,7 @@ class DateTimeMsField(serializers.DateTimeField):
     fast_value = staticmethod(format_datetime)
 
 
+@extend_schema_field({"type": "integer", "format": "int64", "description": "Epoch milliseconds."})
 class EpochMsField(serializers.Field):
     """A timestamp carried as epoch milliseconds (the documented `number` timestamps)."""
 
@@ -152,6 +154,7 @@ class EpochMsField(serializers.Field):
     fast_value = staticmethod(to_epoch_ms)
 
 
+@extend_schema_field({"type": "string", "readOnly": True})
 class IdField(serializers.ReadOnlyField):
     """The primary key as a string (`_id`)."""
 
@@ -163,6 +166,7 @@ class IdField(serializers.ReadOnlyField):
         return str(value)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class NamespaceField(serializers.Field):
     """`company_namespace`: `[<tenant namespace>]`, from the caller's key. A body naming any
     other namespace is refused with 403 (a caller never writes into another company)."""
@@ -195,6 +199,7 @@ class StringListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
 class JSONObjectField(serializers.JSONField):
     default_error_messages = {"invalid": "Expected a JSON object."}
 

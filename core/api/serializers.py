@@ -8,12 +8,14 @@ Strict JSON types, money as numbers and tenant-scoped references come from the f
 """
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import fields as f
 from .envelopes import FAMILIES
 
 
+@extend_schema_field({"type": "integer", "readOnly": True, "description": "Write counter."})
 class VersionField(serializers.ReadOnlyField):
     def __init__(self, **kwargs):
         kwargs["source"] = "version"
