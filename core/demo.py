@@ -1,7 +1,7 @@
 """Demo data for a fresh install: tenant `demo`, its users and a small, realistic data set.
 
-Everything is written through the services (never raw SQL), so the rows look exactly like rows
-made through the API or the admin. The data are deterministic (a seeded generator): two
+Everything is written through the resources' services (never raw SQL), so the rows look
+exactly like rows made through the API or the admin. The data are deterministic (a seeded generator): two
 installs show the same clients. `load_demo_data` is idempotent: the users are (re)synced on
 every run, the rows are made only while the tenant has no client.
 """
@@ -16,6 +16,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from clients.models import Client, ClientChannel, ClientContact, ClientLocation, MailUnsubscribe, Speciality, Tag
+from clients.services import client as client_services
+from clients.services import people as people_services
 from core import services
 from core.models import ApiKey, CustomList, CustomListItem, CustomStatus, Media, Tenant, TenantModel, User
 
@@ -24,6 +26,7 @@ ADMIN_USERNAME = "admin"
 STAFF_USERNAME = "demo-staff"
 STAFF_GROUP = "Tenant staff"
 CLIENT_COUNT = 40
+DEMO_ACTOR = {"_id": None, "name": "Demo data", "type": "admin"}
 
 CHANNELS = ["Retail", "Wholesale", "Pharmacy", "HoReCa", "Clinic", "Hospital", "Key Accounts", "E-commerce"]
 # The kind of business each channel's clients are, for their names.
@@ -186,70 +189,74 @@ def _create_rows(tenant, rng):
         for _ in range(rng.choice((1, 1, 2))):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             contacts.append(
-                _create(
-                    ClientContact,
-                    tenant,
-                    name=f"{first} {last}",
-                    title=rng.choice(TITLES),
-                    phone1=_phone(rng),
-                    email=f"{first}.{last}@{slug}.example".lower(),
-                    creator={"_id": None, "name": "Demo data", "type": "admin"},
+                people_services.create_client_contact(
+                    tenant=tenant,
+                    actor=DEMO_ACTOR,
+                    data={
+                        "name": f"{first} {last}",
+                        "title": rng.choice(TITLES),
+                        "phone1": _phone(rng),
+                        "email": f"{first}.{last}@{slug}.example".lower(),
+                    },
                 )
             )
         medical = channel_name in ("Pharmacy", "Clinic", "Hospital")
-        client = _create(
-            Client,
-            tenant,
-            name=name,
-            client_code=f"C-{number:04d}",
-            channel=channels[channel_name],
-            city=city,
-            state=state,
-            country="Jordan",
-            formatted_address=f"{street}, {city}, Jordan",
-            lat=lat,
-            lng=lng,
-            location_verified=rng.random() < 0.7,
-            phone=_phone(rng),
-            email=email,
-            contact_name=contacts[0].name,
-            contact_title=contacts[0].title,
-            primary_contact=contacts[0],
-            contacts=contacts,
-            tags=rng.sample(tags, rng.randint(0, 3)),
-            speciality=rng.sample(specialities, rng.randint(1, 2)) if medical else [],
-            payment_type=rng.choice(["cash", "credit"]),
-            credit_limit=Decimal(rng.choice([0, 500, 1000, 2500, 5000, 10000])),
-            target_visit=rng.choice([2, 4, 8]),
-            territory=f"{city} {rng.choice(['North', 'South', 'Center'])}",
-            status=rng.choice(["Active", "Active", "Active", "Prospect", "On hold"]),
-            disabled=number % 17 == 0,  # a couple of archived clients
+        client = client_services.create_client(
+            tenant=tenant,
+            data={
+                "name": name,
+                "client_code": f"C-{number:04d}",
+                "channel": channels[channel_name],
+                "city": city,
+                "state": state,
+                "country": "Jordan",
+                "formatted_address": f"{street}, {city}, Jordan",
+                "lat": lat,
+                "lng": lng,
+                "location_verified": rng.random() < 0.7,
+                "phone": _phone(rng),
+                "email": email,
+                "contact_name": contacts[0].name,
+                "contact_title": contacts[0].title,
+                "primary_contact": contacts[0],
+                "contacts": contacts,
+                "tags": rng.sample(tags, rng.randint(0, 3)),
+                "speciality": rng.sample(specialities, rng.randint(1, 2)) if medical else [],
+                "payment_type": rng.choice(["cash", "credit"]),
+                "credit_limit": Decimal(rng.choice([0, 500, 1000, 2500, 5000, 10000])),
+                "target_visit": rng.choice([2, 4, 8]),
+                "territory": f"{city} {rng.choice(['North', 'South', 'Center'])}",
+                "status": rng.choice(["Active", "Active", "Active", "Prospect", "On hold"]),
+                "disabled": number % 17 == 0,  # a couple of archived clients
+            },
         )
-        _create(
-            ClientLocation,
-            tenant,
-            client=client,
-            name="Main branch",
-            address=street,
-            city=city,
-            state=state,
-            country="Jordan",
-            postal_code=f"{rng.randint(11100, 11999)}",
-            coordinates={"latitude": lat, "longitude": lng},
-            is_primary=True,
-            location_type="warehouse" if channel_name == "Wholesale" else "retail",
-            contact_info={"phone": client.phone, "email": email},
-            business_hours=_business_hours(rng),
+        people_services.create_client_location(
+            tenant=tenant,
+            data={
+                "client": client,
+                "name": "Main branch",
+                "address": street,
+                "city": city,
+                "state": state,
+                "country": "Jordan",
+                "postal_code": f"{rng.randint(11100, 11999)}",
+                "coordinates": {"latitude": lat, "longitude": lng},
+                "is_primary": True,
+                "location_type": "warehouse" if channel_name == "Wholesale" else "retail",
+                "contact_info": {"phone": client.phone, "email": email},
+                "business_hours": _business_hours(rng),
+            },
         )
         clients.append(client)
 
     for client in rng.sample(clients, 3):
-        _create(
-            MailUnsubscribe,
-            tenant,
-            email=client.email.lower(),
-            reason="Asked not to receive newsletters.",
-            unsubscribe_types=["marketing"],
+        people_services.create_mail_unsubscribe(
+            tenant=tenant,
+            data={
+                "email": client.email,
+                "reason": "Asked not to receive newsletters.",
+                "unsubscribe_types": ["marketing"],
+            },
         )
     for name, color, entity in CUSTOM_STATUSES:
         _create(CustomStatus, tenant, name=name, color=color, entity=entity)

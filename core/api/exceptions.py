@@ -7,7 +7,7 @@ Validation errors carry the path of each bad field (`business_hours.monday.open`
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -102,6 +102,11 @@ def handle_exception(exc, context):
     elif isinstance(exc, IntegrityError):
         code, message = 409, "Conflicts with an existing row (a unique value is already taken)."
         logger.info("integrity error: %s", exc)
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (a NUL byte in text or JSON, a number out of range):
+        # the client's input, so a 400, never a 500.
+        code, message = 400, "A value cannot be stored or compared (out of range or invalid characters)."
+        logger.info("data error: %s", exc)
     elif isinstance(exc, exceptions.APIException):
         code = exc.status_code
         message = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else summary(flatten_errors(exc.detail))

@@ -42,13 +42,21 @@ def parse_bool(name, raw) -> bool:
     raise QueryError(name, "expected true or false")
 
 
+MAX_INT = 2**31 - 1  # beyond any real page or offset, and inside every SQL integer type
+
+
 def parse_int(name, raw, minimum=None) -> int:
+    text = str(raw).strip()
+    if len(text) > 12:
+        raise QueryError(name, "expected an integer")
     try:
-        value = int(str(raw).strip())
+        value = int(text)
     except ValueError:
         raise QueryError(name, "expected an integer") from None
     if minimum is not None and value < minimum:
         raise QueryError(name, f"must be at least {minimum}")
+    if value > MAX_INT:
+        raise QueryError(name, f"must be at most {MAX_INT}")
     return value
 
 

@@ -226,9 +226,7 @@ class ResourceFields:
         names, rows = reader.fetch(queryset)
         index = {name: i for i, name in enumerate(names)}
         namespace = [tenant.namespace]
-        plan = [
-            (f.name, index.get(f.value_key), f.convert, f.constant_from_tenant) for f in self.fields.values()
-        ]
+        plan = [(f.name, index.get(f.value_key), f.convert, f.constant_from_tenant) for f in self.fields.values()]
         out = []
         for row in rows:
             doc = {}
