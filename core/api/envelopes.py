@@ -6,7 +6,7 @@ and version keys differ by family).
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 
@@ -17,6 +17,7 @@ class Page:
     page: int  # 1-based
     per_page: int
     offset: int
+    extra: dict = field(default_factory=dict)  # family G: totals and options
 
     @property
     def pages(self) -> int:
@@ -168,6 +169,32 @@ class FamilyF(Family):
         return {"success": True, "result": doc}
 
 
+class FamilyG(FamilyD):
+    """Family D's page fields plus `totals` and `options` (rep-balance-summary). The view adds
+    them through `page.extra`."""
+
+    code = "G"
+    page_urls = False
+
+    def list_body(self, page, request):
+        body = super().list_body(page, request)
+        body["totals"] = page.extra.get("totals", {})
+        body["options"] = {"has_more": page.page < page.pages, **page.extra.get("options", {})}
+        return body
+
+
+class FamilyH(Family):
+    """A bare result object with `success` (quick-convert-to-pdf): no list, no stored document."""
+
+    code = "H"
+
+    def list_body(self, page, request):
+        raise NotImplementedError("family H has no lists")
+
+    def one(self, doc):
+        return {"success": True, **doc}
+
+
 FAMILIES = {
     "A": FamilyA(),
     "B": FamilyB(),
@@ -176,6 +203,8 @@ FAMILIES = {
     "D-": FamilyDNoUrls(),  # family D without the page URLs (E1' in QUERY-DIALECTS.md §4.3)
     "E": FamilyE(),
     "F": FamilyF(),
+    "G": FamilyG(),
+    "H": FamilyH(),
 }
 DEFAULT_FAMILY = FAMILIES["D"]
 
@@ -195,6 +224,11 @@ _NULLABLE_INT = {"type": "integer", "nullable": True}
 
 def list_schema(family: Family, doc: dict) -> dict:
     items = {"type": "array", "items": doc}
+    if isinstance(family, FamilyG):
+        schema = list_schema(FAMILIES["D-"], doc)
+        schema["properties"]["totals"] = {"type": "object", "additionalProperties": True}
+        schema["properties"]["options"] = _obj({"has_more": _BOOL, "include_documents_count": _BOOL})
+        return schema
     if isinstance(family, FamilyD):
         props = {
             "data": items,
@@ -240,6 +274,8 @@ def list_schema(family: Family, doc: dict) -> dict:
 
 
 def one_schema(family: Family, doc: dict) -> dict:
+    if isinstance(family, FamilyH):
+        return {"allOf": [_obj({"success": _BOOL}, ["success"]), doc]}
     if isinstance(family, FamilyD):
         return doc
     if isinstance(family, FamilyE):
