@@ -51,3 +51,12 @@ def test_recount_repairs_drift(tenant):
     RowCount.objects.create(tenant=tenant, table_name=Tag._meta.db_table, delta=40)  # simulated drift
     call_command("recount_rows", stdout=io.StringIO())
     assert kept(tenant, Tag) == 2
+
+
+def test_a_viewset_narrowing_its_queryset_is_counted_for_real(api, tenant):
+    from tests.factories import MailUnsubscribeFactory
+
+    MailUnsubscribeFactory(tenant=tenant, email="a@x.test")
+    MailUnsubscribeFactory(tenant=tenant, email="b@x.test")
+    body = api.get("/v1/mail-unsubscribe", {"email": "A@X.test"}).json()
+    assert body["paging"]["total"] == 1 and len(body["data"]) == 1

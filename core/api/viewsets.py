@@ -86,8 +86,10 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     def count(self, queryset, query) -> int:
         """The exact total. Unfiltered lists read the kept count (core/rowcounts.py) instead of
-        COUNT(*), whose cost grows with the tenant."""
-        if not query.has_filters and rowcounts.is_counted(queryset.model):
+        COUNT(*), whose cost grows with the tenant. A viewset that narrows get_queryset() gets a
+        real count automatically."""
+        tenant_only = len(queryset.query.where.children) == 1  # no filter beyond the tenant's
+        if tenant_only and not query.has_filters and rowcounts.is_counted(queryset.model):
             return rowcounts.kept_count(tenant=self.tenant, table=queryset.model._meta.db_table)
         return queryset.count()
 
