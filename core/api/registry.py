@@ -66,6 +66,15 @@ class RelatedIds(Subquery):
         return super().as_sql(compiler, connection, template=template, **extra)
 
 
+# model -> the serializer of the resource that exposes it (filled by the router), so a
+# relationship in a where-clause or a sort is checked against the target's own public fields.
+RESOURCE_SERIALIZERS: dict = {}
+
+
+def register_resource(serializer_class) -> None:
+    RESOURCE_SERIALIZERS.setdefault(serializer_class.Meta.model, serializer_class)
+
+
 @dataclass
 class FieldInfo:
     name: str  # public name
@@ -210,6 +219,12 @@ class ResourceFields:
     # Query support -------------------------------------------------------------------------
     def get(self, name) -> FieldInfo | None:
         return self.fields.get(name)
+
+    def related(self, info: FieldInfo) -> "ResourceFields | None":
+        """The registry of the resource a reference points at (its public names are the ones a
+        relationship filter or sort may use), or None when that model is not a resource."""
+        serializer_class = RESOURCE_SERIALIZERS.get(info.related_model)
+        return ResourceFields.of(serializer_class) if serializer_class else None
 
     @cached_property
     def value_columns(self) -> list[str]:

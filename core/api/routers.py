@@ -9,6 +9,8 @@ and PATCH both reach the partial update.
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from .registry import register_resource
+
 BASE_ACTIONS = {"list", "create", "retrieve", "update", "partial_update", "destroy"}
 
 
@@ -19,6 +21,8 @@ class ResourceRouter(SimpleRouter):
 
     def register(self, prefix, viewset, basename=None, sdk_alias=None):
         viewset.resource_name = prefix
+        if getattr(viewset, "serializer_class", None) is not None:
+            register_resource(viewset.serializer_class)
         super().register(prefix, viewset, basename or prefix.replace("/", "-"))
         if sdk_alias:
             self.sdk_aliases.append((sdk_alias, prefix))
