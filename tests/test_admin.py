@@ -85,6 +85,13 @@ def test_tag_added_by_staff_gets_their_tenant(client, staff, tenant):
     assert tag.tenant == tenant
 
 
+def test_empty_json_fields_store_their_default(client, staff, tenant):
+    client.force_login(staff)
+    response = client.post("/admin/clients/tag/add/", {"name": "No meta", "integration_meta": "", "_save": "Save"})
+    assert response.status_code == 302
+    assert Tag.objects.get(name="No meta").integration_meta == {}
+
+
 def test_admin_delete_goes_through_tenant_scope(client, staff, rows):
     client.force_login(staff)
     response = client.post(f"/admin/clients/tag/{rows['other_tag'].pk}/delete/", {"post": "yes"})

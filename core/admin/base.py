@@ -5,7 +5,9 @@ that tenant too); superusers see every tenant. Writes and deletes go through the
 as the API, so the rules hold whichever door a change comes through.
 """
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from core import services
 from core.models import TenantModel
@@ -15,6 +17,19 @@ SERVER_FIELDS = ("id", "created_at", "updated_at", "version")
 
 def user_tenant(request):
     return getattr(request.user, "tenant", None)
+
+
+class DefaultingJSONField(forms.JSONField):
+    """A JSON form field that gives back the column's default ({} or []) when left empty: the
+    JSON columns are NOT NULL, and Django's field would turn an empty textarea into None."""
+
+    def __init__(self, *args, default=dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        return self.default() if result is None else result
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
@@ -58,6 +73,13 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if issubclass(model, TenantModel) and not request.user.is_superuser:
             kwargs["queryset"] = model.objects.filter(tenant=user_tenant(request))
         return kwargs
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField) and not db_field.null and db_field.has_default():
+            kwargs.setdefault("form_class", DefaultingJSONField)
+            kwargs.setdefault("default", db_field.get_default)
+            kwargs.setdefault("required", False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return super().formfield_for_foreignkey(db_field, request, **self._scope_related(db_field, request, kwargs))
