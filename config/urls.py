@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import clients.urls  # noqa: F401  (registers the clients resources)
 import core.urls  # noqa: F401  (registers the core resources)
+from core import auth_views
 from core.api.routers import router
 from core.views import healthz
 
@@ -15,5 +16,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    *clients.urls.surface_urlpatterns,
+    path("v1/auth/token", auth_views.TokenView.as_view(), name="auth-token"),
+    path("v1/auth/api-keys", auth_views.ApiKeyListView.as_view(), name="auth-api-keys"),
+    path("v1/auth/api-keys/<str:key_id>", auth_views.ApiKeyDetailView.as_view(), name="auth-api-key"),
+    path("authenticate", auth_views.ReauthenticateView.as_view(), name="authenticate"),
     *router.urlpatterns(),
 ]

@@ -56,3 +56,108 @@ def update_client(*, client: Client, data: dict) -> Client:
     if moved:
         data["last_location_update"] = now_ms()
     return core_services.update_row(instance=client, data=data)
+
+
+def client_engagements(*, client: Client) -> list[dict]:
+    """The client's engagements (Aiwyn): its contracts, once the finance app keeps them."""
+    from django.apps import apps
+
+    try:
+        contract_model = apps.get_model("finance", "Contract")
+    except LookupError:
+        return []
+    rows = contract_model.objects.filter(tenant_id=client.tenant_id, client=client).order_by("start_date", "pk")
+    return [
+        {
+            "id": str(row.pk),
+            "name": row.title,
+            "status": row.status,
+            "type": getattr(row, "contract_type", None),
+            "startDate": row.start_date,
+            "endDate": row.end_date,
+        }
+        for row in rows
+    ]
+
+
+def client_financial_summary(*, client: Client) -> dict:
+    """Aiwyn's financialSummary. Computed from invoices and payments once the finance and sales
+    apps keep them; zeros until then. The currency is the tenant's `currency` setting."""
+    from core.models import Setting
+
+    currency = (
+        Setting.objects.filter(tenant_id=client.tenant_id, key="currency").values_list("value", flat=True).first()
+    )
+    return {"totalRevenue": 0, "outstandingBalance": 0, "currency": currency or "USD", "lastPaymentDate": None}
+
+
+@transaction.atomic
+def delete_client(*, client: Client) -> None:
+    """Delete a client; one that other rows reference is refused (409 naming them)."""
+    core_services.delete_row(instance=client)
+
+
+@transaction.atomic
+def set_silenced(*, client: Client, silenced: bool) -> None:
+    """`isSilenced` is the mail suppression list seen from the client: silencing adds the
+    client's address to it, un-silencing removes it (re-subscribes)."""
+    from clients.models import MailUnsubscribe
+    from clients.services.people import normalise_email
+
+    if not client.email:
+        return
+    email = normalise_email(client.email)
+    rows = MailUnsubscribe.objects.filter(tenant_id=client.tenant_id, email=email)
+    if silenced and not rows.exists():
+        MailUnsubscribe.objects.create(
+            tenant_id=client.tenant_id, email=email, reason="Silenced on the client", unsubscribe_types=["all"]
+        )
+    elif not silenced:
+        rows.delete()
+
+
+def _crm_fields(data: dict, client: Client | None = None) -> tuple[dict, object, object]:
+    data = dict(data)
+    token = data.pop("login_token", ...)
+    silenced = data.pop("is_silenced", ...)
+    first = data.get("first_name", client.first_name if client else "")
+    last = data.get("last_name", client.last_name if client else "")
+    derived_before = f"{client.first_name} {client.last_name}".strip() if client else None
+    if client is None or client.name == derived_before:
+        data["name"] = f"{first} {last}".strip()  # the CRM has no name: it is first + last
+    for key in ("home_phone", "phone", "cell_phone", "fax"):
+        if key in data and data[key] is None:
+            data[key] = ""
+    if token is not ...:
+        from django.contrib.auth.hashers import make_password
+
+        data["login_token_hash"] = make_password(token) if token else ""
+    return data, silenced, token
+
+
+@transaction.atomic
+def create_crm_client(*, tenant: Tenant, data: dict) -> Client:
+    fields, silenced, _ = _crm_fields(data)
+    client = create_client(tenant=tenant, data=fields)
+    if silenced is not ...:
+        set_silenced(client=client, silenced=bool(silenced))
+    return client
+
+
+@transaction.atomic
+def update_crm_client(*, client: Client, data: dict) -> Client:
+    if data.get("referred_by") is not None and data["referred_by"].pk == client.pk:
+        from rest_framework.exceptions import ValidationError
+
+        raise ValidationError({"referredById": ["A client cannot refer itself."]})
+    fields, silenced, _ = _crm_fields(data, client)
+    client = update_client(client=client, data=fields)
+    if silenced is not ...:
+        set_silenced(client=client, silenced=bool(silenced))
+    return client
+
+
+def check_login_token(*, client: Client, raw_token: str) -> bool:
+    from django.contrib.auth.hashers import check_password
+
+    return bool(client.login_token_hash) and check_password(raw_token, client.login_token_hash)

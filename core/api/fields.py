@@ -60,6 +60,26 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class NullableTextField(StrictCharField):
+    """Optional text that reads as null when empty (surfaces whose strings are nullable)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+    @staticmethod
+    def fast_value(value):
+        return value or None
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data) if data is not None else None
+
+
 class StrictEmailField(serializers.EmailField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -280,3 +300,67 @@ class RefField(serializers.PrimaryKeyRelatedField):
     @staticmethod
     def fast_value(value):
         return None if value is None else str(value)
+
+
+class DerivedField(serializers.Field):
+    """A read-only value computed from the instance. With `orm_path` it is also filterable and
+    sortable through that column (e.g. a status shown as "ACTIVE" when empty)."""
+
+    def __init__(self, compute, *, orm_path=None, kind="text", related_model=None, **kwargs):
+        self.compute = compute
+        self.orm_path = orm_path
+        self.kind = kind
+        self.related_model = related_model
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance):
+        return self.compute(instance)
+
+    def describe(self, name, model):
+        from .registry import FieldInfo
+
+        model_field = model._meta.get_field(self.orm_path) if self.orm_path else None
+        return FieldInfo(
+            name,
+            self.kind,
+            self.orm_path,
+            model_field,
+            related_model=self.related_model or getattr(model_field, "related_model", None),
+            filterable=self.orm_path is not None,
+            sortable=self.orm_path is not None and self.kind not in ("refs", "json"),
+        )
+
+
+class NegatedBooleanField(serializers.Field):
+    """The inverse of a boolean column (Aiwyn `active` is not `disabled`); filters invert too."""
+
+    def __init__(self, column, **kwargs):
+        kwargs["source"] = column
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return not value
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return not data
+        raise serializers.ValidationError("Expected true or false.")
+
+    @staticmethod
+    def fast_value(value):
+        return not value
+
+    def describe(self, name, model):
+        from .registry import BOOLEAN, FieldInfo
+
+        return FieldInfo(
+            name,
+            BOOLEAN,
+            self.source,
+            model._meta.get_field(self.source),
+            value_key=self.source,
+            convert=self.fast_value,
+            extra={"negate": True},
+        )

@@ -147,6 +147,8 @@ def equality_q(info: r.FieldInfo, name: str, values: list) -> Q:
     typed = [v for v in typed if v is not _NO_MATCH]
     if not typed:
         return Q(pk__in=[])
+    if info.extra.get("negate"):  # a boolean shown inverted (active = not disabled)
+        typed = [not v for v in typed]
     path = info.orm_path
     if info.kind == r.REFS:  # any overlap, as EXISTS: a join would repeat the row per match
         m2m = info.model_field

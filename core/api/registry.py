@@ -134,6 +134,8 @@ class ResourceFields:
             if info is None:
                 self.fast = False
                 continue
+            if info.value_key is None and not info.constant_from_tenant:
+                self.fast = False  # computed from the instance: rendered by the serializer
             self.fields[name] = info
 
     @classmethod

@@ -1,0 +1,170 @@
+"""The Aiwyn client API (seed 000): `/gql/v1/clients`, `/gql/v1/clients/search`,
+`/gql/v1/client/{id}`. A read surface over the same Client rows as `/v1/client`, with the
+accounting-firm vocabulary (legalName, clientRef, partnerStaffId, engagements, financial
+summary). Lists answer `{"clients": [...], "total": {"aggregate": {"count": N}}}`."""
+
+from django.db.models import F
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients.models import Client, ClientContact
+from clients.services import client as client_services
+from core.api import fields as f
+from core.api.listing import QueryError, parse_int
+from core.api.registry import REF, REFS, ResourceFields
+from core.ids import parse_uuid
+
+DEFAULT_PAGE_SIZE = 50
+
+
+def _address(client):
+    return {
+        "street": client.formatted_address or None,
+        "city": client.city or None,
+        "state": client.state or None,
+        "zipCode": client.zip or None,
+        "country": client.country or None,
+    }
+
+
+def _primary_contact(client):
+    contact = client.primary_contact
+    if contact is None:
+        return None
+    return {
+        "id": str(contact.pk),
+        "name": contact.name,
+        "title": contact.title or None,
+        "email": contact.email or None,
+        "phone": contact.phone1 or None,
+    }
+
+
+def _status(client):
+    return client.status or ("INACTIVE" if client.disabled else "ACTIVE")
+
+
+class AiwynClientSerializer(serializers.ModelSerializer):
+    """An Aiwyn client. Every field is also a where-clause / orderBy name (the registry is built
+    from this class); `contacts` and `primaryContact` are relationships for filtering."""
+
+    id = f.IdField()
+    name = f.StrictCharField(read_only=True)
+    legalName = f.NullableTextField(source="legal_name", read_only=True)
+    clientRef = f.NullableTextField(source="client_code", read_only=True)
+    status = f.DerivedField(_status, orm_path="status")
+    active = f.NegatedBooleanField("disabled", read_only=True)
+    type = f.NullableTextField(source="client_type", read_only=True)
+    industry = f.NullableTextField(read_only=True)
+    size = f.NullableTextField(read_only=True)
+    website = f.NullableTextField(read_only=True)
+    taxId = f.NullableTextField(source="tax_number", read_only=True)
+    phone = f.NullableTextField(read_only=True)
+    email = f.NullableTextField(read_only=True)
+    partnerStaffId = f.NullableTextField(source="owner", read_only=True)
+    address = f.DerivedField(_address)
+    billingAddress = serializers.JSONField(source="billing_address", read_only=True)
+    primaryContact = f.DerivedField(_primary_contact, orm_path="primary_contact", kind=REF, related_model=ClientContact)
+    contacts = f.DerivedField(lambda c: None, orm_path="contacts", kind=REFS, related_model=ClientContact)
+    notes = f.NullableTextField(source="comment", read_only=True)
+    createdAt = f.DateTimeMsField(source="created_at", read_only=True)
+    updatedAt = f.DateTimeMsField(source="updated_at", read_only=True)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id", "name", "legalName", "clientRef", "status", "active", "type", "industry", "size", "website",
+            "taxId", "phone", "email", "partnerStaffId", "address", "billingAddress", "primaryContact", "contacts",
+            "notes", "createdAt", "updatedAt",
+        ]  # fmt: skip
+        filter_only = ("contacts",)
+
+    def to_representation(self, instance):
+        doc = super().to_representation(instance)
+        for name in self.Meta.filter_only:
+            doc.pop(name, None)
+        return doc
+
+
+class AiwynClientDetailSerializer(AiwynClientSerializer):
+    engagements = f.DerivedField(lambda c: client_services.client_engagements(client=c))
+    financialSummary = f.DerivedField(lambda c: client_services.client_financial_summary(client=c))
+
+    class Meta(AiwynClientSerializer.Meta):
+        fields = [*AiwynClientSerializer.Meta.fields, "engagements", "financialSummary"]
+
+
+def default_ordering():
+    return [F("name").asc(nulls_last=True), F("created_at").desc(nulls_first=True), F("pk").asc()]
+
+
+class AiwynView(APIView):
+    registry_of = AiwynClientSerializer
+
+    def clients(self):
+        return Client.objects.filter(tenant=self.request.user.tenant).select_related("primary_contact")
+
+    def page_window(self, body):
+        if not isinstance(body, dict):
+            raise QueryError("body", "expected a JSON object")
+        size_key = "pageSize" if "pageSize" in body else "limit"
+        size = body.get(size_key, DEFAULT_PAGE_SIZE)
+        page = body.get("page", 0)
+        for name, value in ((size_key, size), ("page", page)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise QueryError(name, "expected an integer")
+        size = parse_int(size_key, size, minimum=1)
+        from django.conf import settings
+
+        if size > settings.API_MAX_PAGE_SIZE:
+            raise QueryError(size_key, f"must be at most {settings.API_MAX_PAGE_SIZE}")
+        page = parse_int("page", page, minimum=0)
+        return page * size, size
+
+    def answer(self, queryset, ordering, body):
+        offset, size = self.page_window(body)
+        total = queryset.count()
+        rows = list(queryset.order_by(*ordering)[offset : offset + size]) if offset < total else []
+        clients = AiwynClientSerializer(rows, many=True, context={"request": self.request}).data
+        return Response({"clients": clients, "total": {"aggregate": {"count": total}}})
+
+
+class AiwynClientListView(AiwynView):
+    """POST /gql/v1/clients: browse all clients, `{pageSize (default 50), page (0-based)}`."""
+
+    def post(self, request):
+        return self.answer(self.clients(), default_ordering(), request.data)
+
+
+class AiwynClientSearchView(AiwynView):
+    """POST /gql/v1/clients/search: `{where, orderBy, pageSize|limit, page}` with Hasura's
+    boolean-expression semantics (core/api/where.py)."""
+
+    def post(self, request):
+        from core.api.where import compile_order_by, compile_where
+
+        body = request.data
+        if not isinstance(body, dict):
+            raise QueryError("body", "expected a JSON object")
+        registry = ResourceFields.of(AiwynClientSerializer)
+        queryset = self.clients()
+        if body.get("where") is not None or "where" in body:
+            queryset = queryset.filter(compile_where(body.get("where"), registry))
+        ordering = default_ordering()
+        if body.get("orderBy"):
+            ordering = compile_order_by(body["orderBy"], registry)
+        return self.answer(queryset, ordering, body)
+
+
+class AiwynClientDetailView(AiwynView):
+    """GET /gql/v1/client/{id}: the client with address, billing address, primary contact,
+    engagements and financial summary."""
+
+    def get(self, request, client_id):
+        pk = parse_uuid(client_id)
+        client = self.clients().filter(pk=pk).first() if pk else None
+        if client is None:
+            raise NotFound()
+        return Response(AiwynClientDetailSerializer(client, context={"request": request}).data)

@@ -1,0 +1,196 @@
+"""The CRM client API (seed 002): `/clients` and `/clients/{id}`, a consumer/borrower view of
+the same Client rows as `/v1/client`.
+
+* `GET /clients`: ownerId, searchText and OData `$filter $select $orderby $skip $top` (50 by
+  default); answers a JSON array, or `{"@odata.count": N, "value": [...]}` with `$count=true`.
+* `POST /clients`, `PUT` (replace: optional fields left out become null), `PATCH` (merge; the
+  merged client must still have email, firstName, lastName) answer the audit record
+  `{id, type, createdTimestamp, updatedTimestamp}`. `DELETE /clients/{id}` is 204;
+  `DELETE /clients` is 405. `loginToken` is stored hashed and never returned.
+"""
+
+import re
+
+from django.db.models import F, Q
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients.models import Client
+from clients.services import client as client_services
+from core.api import fields as f
+from core.api.fields import format_datetime
+from core.api.registry import ResourceFields
+from core.ids import parse_uuid
+
+EMAIL_PATTERN = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$")
+DEFAULT_TOP = 50
+
+
+class CrmClientSerializer(serializers.ModelSerializer):
+    id = f.IdField()
+    externalId = f.NullableTextField(source="external_id", max_length=100)
+    source = f.NullableTextField(max_length=100)
+    ownerId = f.NullableTextField(source="owner", max_length=64)
+    referredById = f.RefField(source="referred_by", queryset=Client.objects.all(), required=False, allow_null=True)
+    email = f.StrictCharField(min_length=1, max_length=254)
+    homePhone = f.NullableTextField(source="home_phone", max_length=50)
+    workPhone = f.NullableTextField(source="phone", max_length=50)
+    mobilePhone = f.NullableTextField(source="cell_phone", max_length=50)
+    fax = f.NullableTextField(max_length=50)
+    isSilenced = f.DerivedField(lambda c: c.is_silenced)
+    isArchived = f.StrictBooleanField(source="disabled", required=False)
+    createdOn = f.DateTimeMsField(source="created_at", read_only=True)
+    updatedOn = f.DateTimeMsField(source="updated_at", read_only=True)
+    fico = f.StrictIntegerField(required=False, allow_null=True, min_value=300, max_value=850)
+    totalIncome = f.MoneyField(source="total_income", max_digits=14, decimal_places=2, required=False, allow_null=True)
+    totalDebtPayments = f.MoneyField(
+        source="total_debt_payments", max_digits=14, decimal_places=2, required=False, allow_null=True
+    )
+    firstTimeBuyer = serializers.BooleanField(source="first_time_buyer", required=False, allow_null=True)
+    loginToken = f.NullableTextField(source="login_token", write_only=True, max_length=500)
+    firstName = f.StrictCharField(source="first_name", min_length=1, max_length=100)
+    lastName = f.StrictCharField(source="last_name", min_length=1, max_length=100)
+
+    class Meta:
+        model = Client
+        fields = [
+            "externalId", "source", "ownerId", "referredById", "email", "homePhone", "workPhone", "mobilePhone",
+            "fax", "isSilenced", "isArchived", "createdOn", "updatedOn", "fico", "totalIncome",
+            "totalDebtPayments", "firstTimeBuyer", "loginToken", "id", "firstName", "lastName",
+        ]  # fmt: skip
+
+    # Writes ---------------------------------------------------------------------------------
+    # isSilenced is derived from the mail suppression list; a write changes that list.
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        silenced = data.get("isSilenced", serializers.empty)
+        if silenced is not serializers.empty and silenced is not None and not isinstance(silenced, bool):
+            raise serializers.ValidationError({"isSilenced": ["Expected true or false."]})
+        values = super().to_internal_value(data)
+        if silenced is not serializers.empty and silenced is not None:
+            values["is_silenced"] = silenced
+        return values
+
+    def validate_email(self, value):
+        value = value.strip()
+        if not EMAIL_PATTERN.fullmatch(value):
+            raise serializers.ValidationError("Not a valid email address.")
+        return value
+
+    def validate_firstTimeBuyer(self, value):
+        if value is not None and not isinstance(self.initial_data.get("firstTimeBuyer"), bool):
+            raise serializers.ValidationError("Expected true, false or null.")
+        return value
+
+
+def audit_record(client) -> dict:
+    return {
+        "id": str(client.pk),
+        "type": "Client",
+        "createdTimestamp": format_datetime(client.created_at),
+        "updatedTimestamp": format_datetime(client.updated_at),
+    }
+
+
+# Fields PUT resets when the body leaves them out (the seed's optional fields).
+REPLACEABLE = {
+    "external_id": None, "source": None, "owner": None, "referred_by": None, "home_phone": "", "phone": "",
+    "cell_phone": "", "fax": "", "disabled": False, "fico": None, "total_income": None,
+    "total_debt_payments": None, "first_time_buyer": None, "login_token": None, "is_silenced": False,
+}  # fmt: skip
+
+
+class CrmView(APIView):
+    def clients(self):
+        return Client.objects.filter(tenant=self.request.user.tenant).with_silenced()
+
+    def get_client(self, client_id):
+        pk = parse_uuid(client_id)
+        client = self.clients().filter(pk=pk).first() if pk else None
+        if client is None:
+            raise NotFound()
+        return client
+
+    def context(self):
+        return {"request": self.request, "tenant": self.request.user.tenant}
+
+
+class CrmClientListView(CrmView):
+    def get(self, request):
+        from core.api.odata import ODataError, parse_odata
+
+        params = request.query_params
+        registry = ResourceFields.of(CrmClientSerializer)
+        queryset = self.clients().select_related(None)
+        owner = params.get("ownerId")
+        if owner:
+            queryset = queryset.filter(owner=owner.strip())
+        text = (params.get("searchText") or "").strip()
+        if text:
+            queryset = queryset.filter(
+                Q(name__icontains=text)
+                | Q(first_name__icontains=text)
+                | Q(last_name__icontains=text)
+                | Q(email__icontains=text)
+                | Q(phone__icontains=text)
+                | Q(cell_phone__icontains=text)
+                | Q(home_phone__icontains=text)
+            )
+        try:
+            odata = parse_odata(params, registry, default_top=DEFAULT_TOP)
+        except ODataError as exc:
+            return Response(exc.body(), status=exc.status)
+        ordering = [F("created_at").asc(), F("pk").asc()]
+        top, skip, select, count = DEFAULT_TOP, 0, None, False
+        if odata is not None:
+            if odata.filter is not None:
+                queryset = queryset.filter(odata.filter)
+            ordering = odata.ordering or ordering
+            top = odata.top if odata.top is not None else DEFAULT_TOP
+            skip, select, count = odata.skip, odata.select, odata.count
+        rows = list(queryset.order_by(*ordering)[skip : skip + top]) if top else []
+        docs = CrmClientSerializer(rows, many=True, context=self.context()).data
+        if select:
+            docs = [{key: doc[key] for key in select if key in doc} for doc in docs]
+        if count:
+            return Response({"@odata.count": queryset.count(), "value": docs})
+        return Response(docs)
+
+    def post(self, request):
+        serializer = CrmClientSerializer(data=request.data, context=self.context())
+        serializer.is_valid(raise_exception=True)
+        client = client_services.create_crm_client(tenant=request.user.tenant, data=serializer.validated_data)
+        return Response(audit_record(client), status=status.HTTP_200_OK)
+
+    def delete(self, request):
+        return Response(
+            {"success": False, "error": "Operation is not currently supported on this resource."},
+            status=status.HTTP_405_METHOD_NOT_ALLOWED,
+        )
+
+
+class CrmClientDetailView(CrmView):
+    def get(self, request, client_id):
+        return Response(CrmClientSerializer(self.get_client(client_id), context=self.context()).data)
+
+    def put(self, request, client_id):
+        client = self.get_client(client_id)
+        serializer = CrmClientSerializer(client, data=request.data, context=self.context())
+        serializer.is_valid(raise_exception=True)
+        data = {**REPLACEABLE, **serializer.validated_data}
+        client = client_services.update_crm_client(client=client, data=data)
+        return Response(audit_record(client))
+
+    def patch(self, request, client_id):
+        client = self.get_client(client_id)
+        serializer = CrmClientSerializer(client, data=request.data, partial=True, context=self.context())
+        serializer.is_valid(raise_exception=True)
+        client = client_services.update_crm_client(client=client, data=dict(serializer.validated_data))
+        return Response(audit_record(client))
+
+    def delete(self, request, client_id):
+        client_services.delete_client(client=self.get_client(client_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
