@@ -78,11 +78,22 @@ def _references(exc) -> str:
     return ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or "other rows"
 
 
+def _odata_error_class():
+    try:
+        from .odata import ODataError
+    except ImportError:  # pragma: no cover - during the build-up of the OData module
+        return None
+    return ODataError
+
+
 def handle_exception(exc, context):
     view = context.get("view")
     family = _family_of(view)
     details = None
 
+    odata_error = _odata_error_class()
+    if odata_error is not None and isinstance(exc, odata_error):
+        return Response(exc.body(), status=exc.status)  # OData's own error shape
     if isinstance(exc, QueryError):
         code, message = 400, f"{exc.path}: {exc.message}"
         details = [{"path": exc.path, "message": exc.message, "code": "invalid_query"}]

@@ -245,6 +245,16 @@ class ListParams:
             return "desc"
         raise QueryError(path, "expected asc or desc")
 
+    def _default_keys(self):
+        return [(name.lstrip("-"), "desc" if name.startswith("-") else "asc", "sort") for name in self.default_ordering]
+
+    def default_order(self) -> list:
+        keys = self._default_keys()
+        ordering = [self._order_expr(name, direction, path) for name, direction, path in keys]
+        if not any(name == "_id" for name, _, _ in keys):
+            ordering.append(F("pk").desc() if keys and keys[-1][1] == "desc" else F("pk").asc())
+        return ordering
+
     def _ordering(self, params, query):
         keys = []
         raw_sort_by = params.get("sortBy")
@@ -278,9 +288,7 @@ class ListParams:
                 name, direction = name[1:], "desc"
             keys.append((name, self._direction(direction, "sortPageOrder"), "sort"))
         else:
-            for name in self.default_ordering:
-                direction = "desc" if name.startswith("-") else "asc"
-                keys.append((name.lstrip("-"), direction, "sort"))
+            keys = self._default_keys()
         for name, _direction, path in keys:
             if not isinstance(name, str):
                 raise QueryError(path, "expected a field name")

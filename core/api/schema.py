@@ -97,7 +97,15 @@ class ResourceAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         view = self._resource_view()
         action = getattr(view, "action", None)
-        if view is None or action not in ("list", "create", "retrieve", "partial_update", "destroy", "remove"):
+        if view is None or action not in (
+            "list",
+            "search",
+            "create",
+            "retrieve",
+            "partial_update",
+            "destroy",
+            "remove",
+        ):
             return super()._get_response_bodies(direction)
         family = view.family()
         if action == "remove":
@@ -106,6 +114,7 @@ class ResourceAutoSchema(AutoSchema):
             doc = self.resolve_serializer(force_instance(view.serializer_class), direction).ref
             code, body = {
                 "list": ("200", env.list_schema(family, doc)),
+                "search": ("200", env.list_schema(family, doc)),
                 "create": ("201", env.one_schema(family, doc)),
                 "retrieve": ("200", env.one_schema(family, doc)),
                 "partial_update": ("200", env.one_schema(family, doc)),
@@ -114,7 +123,7 @@ class ResourceAutoSchema(AutoSchema):
         responses = {code: {"content": {"application/json": {"schema": body}}, "description": ""}}
         error = {"content": {"application/json": {"schema": env.ERROR_SCHEMA}}}
         responses["401"] = {**error, "description": "Missing or bad credentials."}
-        if action in ("list", "create", "partial_update", "remove"):
+        if action in ("list", "search", "create", "partial_update", "remove"):
             status = str(family.validation_status)
             responses[status] = {**error, "description": "Invalid input (the details name each field)."}
             if status != "400":

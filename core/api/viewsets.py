@@ -14,6 +14,7 @@ the serializer, whose create/update call the services.
 
 from django.db import transaction
 from django.utils.module_loading import import_string
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -131,8 +132,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
                 elif value:
                     doc[key] = found.get(value, value)
 
-    def list(self, request, *args, **kwargs):
-        query = ListParams(self).parse(request.query_params)
+    def page(self, query, *, select=None) -> Response:
+        """Count, fetch, render and wrap one page of a parsed query (list, OData and search)."""
         queryset = self.get_queryset()
         for condition in query.filters:
             queryset = queryset.filter(condition)
@@ -143,8 +144,87 @@ class ResourceViewSet(viewsets.GenericViewSet):
         items = self.render(window) if query.offset < total else []
         if query.populate:
             self.expand(items, query.populate)
+        if select:
+            items = [{key: doc[key] for key in select if key in doc} for doc in items]
         page = Page(items=items, total=total, page=query.page, per_page=query.per_page, offset=query.offset)
-        return Response(self.family().list_body(page, request))
+        return Response(self.family().list_body(page, self.request))
+
+    def list(self, request, *args, **kwargs):
+        query = ListParams(self).parse(request.query_params)
+        odata = self.odata(request.query_params)
+        if odata is None:
+            return self.page(query)
+        # OData options ride along with the documented parameters: $filter narrows, $orderby
+        # replaces the order, $top/$skip replace the window, $select projects the documents.
+        if odata.filter is not None:
+            query.filters.append(odata.filter)
+            query.has_filters = True
+        if odata.ordering:
+            query.ordering = odata.ordering
+        if odata.top is not None:
+            query.per_page = odata.top
+            query.offset = odata.skip
+            query.page = odata.skip // odata.top + 1 if odata.top else 1
+        elif odata.skip:
+            query.offset = odata.skip
+        return self.page(query, select=odata.select)
+
+    def odata(self, params):
+        if not any(key.startswith("$") for key in params):
+            return None
+        from django.conf import settings
+
+        from .odata import parse_odata
+
+        return parse_odata(params, self.registry(), max_top=settings.API_MAX_PAGE_SIZE)
+
+    @extend_schema(
+        request=inline_serializer(
+            "WhereSearch",
+            {
+                "where": serializers.JSONField(required=False, help_text="Hasura boolean expression"),
+                "orderBy": serializers.JSONField(required=False, help_text='[{"name": "asc"}, ...]'),
+                "page": serializers.IntegerField(required=False, help_text="0-based"),
+                "pageSize": serializers.IntegerField(required=False),
+                "limit": serializers.IntegerField(required=False),
+            },
+        )
+    )
+    @action(detail=False, methods=["post"], url_path="search")
+    def search(self, request, *args, **kwargs):
+        """Where-clause search (Hasura semantics): `{where, orderBy, page (0-based), pageSize|limit}`,
+        answered in this resource's own list envelope."""
+        from django.conf import settings
+
+        from .listing import ListQuery, QueryError, parse_int
+        from .where import compile_order_by, compile_where
+
+        body = request.data
+        if not isinstance(body, dict):
+            raise QueryError("body", "expected a JSON object")
+        unknown = set(body) - {"where", "orderBy", "page", "pageSize", "limit"}
+        if unknown:
+            raise QueryError(sorted(unknown)[0], "unknown key")
+        registry = self.registry()
+        query = ListQuery()
+        if "where" in body:
+            query.filters.append(compile_where(body["where"], registry))
+            query.has_filters = True
+        if body.get("orderBy"):
+            query.ordering = compile_order_by(body["orderBy"], registry)
+        else:
+            query.ordering = ListParams(self).default_order()
+        size_key = "pageSize" if "pageSize" in body else "limit"
+        for key in (size_key, "page"):
+            value = body.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise QueryError(key, "expected an integer")
+        per_page = parse_int(size_key, body.get(size_key) or self.default_per_page, minimum=1)
+        if per_page > settings.API_MAX_PAGE_SIZE:
+            raise QueryError(size_key, f"must be at most {settings.API_MAX_PAGE_SIZE}")
+        page = parse_int("page", body.get("page") or 0, minimum=0)
+        query.per_page, query.offset, query.page = per_page, page * per_page, page + 1
+        return self.page(query)
 
     def retrieve(self, request, *args, **kwargs):
         doc = self.document(self.get_object())
