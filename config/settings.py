@@ -25,6 +25,12 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Largest page a client may ask for (per_page, limit, pageSize, $top). Above it: 400 naming it.
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 
+# Access tokens (JWT, HS256) from POST /v1/auth/token and GET /authenticate. Changing the signing
+# key invalidates every token already issued (clients fall back to their key or refresh token).
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default=SECRET_KEY)
+ACCESS_TOKEN_TTL_SECONDS = env.int("ACCESS_TOKEN_TTL_SECONDS", default=900)
+REFRESH_TOKEN_TTL_SECONDS = env.int("REFRESH_TOKEN_TTL_SECONDS", default=30 * 24 * 3600)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -129,7 +135,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Field Service Back Office API",
     "DESCRIPTION": (
         "Clients, catalogue, stock, invoices, contracts, assets and work orders. "
-        "Authenticate with `Authorization: Bearer <api key>` (or the `api-key` header)."
+        "Authenticate with `Authorization: Bearer <api key or access token>` (or the `api-key` header). "
+        "`POST /v1/auth/token` exchanges a key for a short-lived access token."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from core import services
-from core.models import ApiKey, Tenant, User
+from core.models import ApiKey, RefreshToken, Tenant, User
 
 from .base import user_tenant
 
@@ -85,3 +85,30 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             services.revoke_api_key(key=key)
         messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(admin.ModelAdmin):
+    """Read-only view of re-authentication sessions; revoke a family to end a session."""
+
+    list_display = ("api_key", "tenant", "created_at", "expires_at", "used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    readonly_fields = ("tenant", "api_key", "family", "created_at", "expires_at", "used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("api_key", "tenant")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(tenant=user_tenant(request)) if user_tenant(request) else queryset.none()
+
+    @admin.action(description="Revoke the sessions of the selected tokens")
+    def revoke(self, request, queryset):
+        from core import tokens
+
+        for family in set(queryset.values_list("family", flat=True)):
+            tokens.revoke_refresh_family(family=family)
+        messages.success(request, "Revoked.")

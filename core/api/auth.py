@@ -1,7 +1,9 @@
-"""API authentication: an API key (hashed at rest) identifies the caller's tenant.
+"""API authentication: an API key (hashed at rest), or an access token issued for one
+(core/tokens.py), identifies the caller's tenant.
 
-Accepted as `Authorization: Bearer <key>`, `api-key: <key>`, or a bare `authorization: <key>`
-(what the Repzo SDK sends after re-authentication).
+Accepted as `Authorization: Bearer <key or token>`, `api-key: <key or token>`, or a bare
+`authorization: <token>` (what the Repzo SDK sends after re-authentication). Credentials shaped
+like a JWT take the token path; anything else is looked up as a key.
 """
 
 import datetime as dt
@@ -10,11 +12,13 @@ from dataclasses import dataclass
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from core import tokens
 from core.models import ApiKey, Tenant, hash_api_key
 
 # last_used_at is written at most this often per key: a write per request would cost more
 # than the request itself on a hot list.
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
+MAX_API_KEY_LENGTH = 512
 
 
 @dataclass
@@ -50,11 +54,8 @@ def credentials_from_headers(request) -> str | None:
     return api_key or None
 
 
-def authenticate_key(raw_key: str) -> ApiCaller | None:
-    found = list(ApiKey.objects.active().select_related("tenant").filter(key_hash=hash_api_key(raw_key)).order_by()[:1])
-    if not found:
-        return None
-    key = found[0]
+def caller_for_key(key: ApiKey) -> ApiCaller:
+    """The caller a live key (with its tenant selected) stands for; records when it was used."""
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -62,17 +63,31 @@ def authenticate_key(raw_key: str) -> ApiCaller | None:
     return ApiCaller(tenant=key.tenant, api_key=key, name=key.name, is_admin=key.is_admin)
 
 
+def authenticate_key(raw_key: str) -> ApiCaller | None:
+    found = list(ApiKey.objects.active().select_related("tenant").filter(key_hash=hash_api_key(raw_key)).order_by()[:1])
+    if not found:
+        return None
+    return caller_for_key(found[0])
+
+
+def authenticate_credentials(raw: str) -> ApiCaller:
+    """The caller behind a key or an access token; AuthenticationFailed (401) otherwise."""
+    if tokens.looks_like_jwt(raw):
+        return caller_for_key(tokens.api_key_for_access_token(raw))
+    if len(raw) > MAX_API_KEY_LENGTH:
+        raise exceptions.AuthenticationFailed("Invalid credentials.")
+    caller = authenticate_key(raw)
+    if caller is None:
+        raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+    return caller
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         raw = credentials_from_headers(request)
         if raw is None:
             return None
-        if len(raw) > 512:
-            raise exceptions.AuthenticationFailed("Invalid credentials.")
-        caller = authenticate_key(raw)
-        if caller is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        return caller, raw
+        return authenticate_credentials(raw), raw
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'  # makes DRF answer 401 (not 403) without credentials

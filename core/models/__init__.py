@@ -1,7 +1,7 @@
 from .base import TenantModel, now_ms
 from .counts import RowCount
 from .platform import CustomList, CustomListItem, CustomStatus, Media, MediaStorage, Setting
-from .tenancy import ApiKey, Tenant, User, hash_api_key
+from .tenancy import ApiKey, RefreshToken, Tenant, User, hash_api_key
 
 __all__ = [
     "ApiKey",
@@ -9,6 +9,7 @@ __all__ = [
     "CustomListItem",
     "CustomStatus",
     "Media",
+    "RefreshToken",
     "RowCount",
     "MediaStorage",
     "Setting",

@@ -71,3 +71,28 @@ class ApiKey(models.Model):
     @staticmethod
     def generate_raw_key() -> str:
         return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+class RefreshToken(models.Model):
+    """A single-use refresh token (stored as its SHA-256) that re-authenticates an API key's
+    client at `GET /authenticate`. Each use replaces it with a new one in the same family; a used
+    token presented again means it leaked, so the whole family is revoked."""
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="refresh_tokens")
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="refresh_tokens")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    family = models.UUIDField(db_index=True, editable=False, help_text="Shared by a token and its replacements.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces", editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"refresh token of {self.api_key_id} ({self.created_at:%Y-%m-%d %H:%M})"
