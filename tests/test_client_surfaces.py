@@ -180,3 +180,73 @@ def test_archiving_shows_on_every_surface(api, tenant):
     assert aiwyn["active"] is False and aiwyn["status"] == "INACTIVE"
     api.patch(f"/clients/{record['id']}", {"isArchived": False}, format="json")
     assert api.get(f"/v1/client/{record['id']}").json()["disabled"] is False
+
+
+def test_crm_list_with_odata_owner_and_search_text(api, tenant):
+    for first, last, fico, owner in [
+        ("Ann", "Smith", 720, "rep-1"),
+        ("Bob", "Smith", 650, "rep-2"),
+        ("Cy", "Jones", 800, "rep-1"),
+    ]:
+        crm_create(api, firstName=first, lastName=last, fico=fico, ownerId=owner, email=f"{first.lower()}@example.com")
+    r = api.get("/clients", {"$filter": "lastName eq 'Smith' and fico ge 700"})
+    assert r.status_code == 200 and [c["firstName"] for c in r.json()] == ["Ann"]
+    assert [c["firstName"] for c in api.get("/clients", {"ownerId": "rep-1", "$orderby": "firstName desc"}).json()] == [
+        "Cy", "Ann",
+    ]  # fmt: skip
+    assert [c["firstName"] for c in api.get("/clients", {"searchText": "bob@"}).json()] == ["Bob"]
+    selected = api.get("/clients", {"$select": "id,email", "$top": 1}).json()
+    assert len(selected) == 1 and set(selected[0]) == {"id", "email"}
+    counted = api.get("/clients", {"$count": "true", "$top": 1}).json()
+    assert counted["@odata.count"] == 3 and len(counted["value"]) == 1
+    r = api.get("/clients", {"$filter": "loginToken eq 'x'"})
+    assert r.status_code == 400 and r.json()["error"]["target"] == "$filter"
+    assert api.get("/clients", {"$top": 100000}).status_code == 400
+
+
+def test_crm_top_defaults_to_50(api, tenant):
+    from clients.models import Client
+
+    Client.objects.bulk_create(
+        [
+            Client(tenant=tenant, name=f"P {i}", first_name="P", last_name=str(i), email=f"p{i}@example.com")
+            for i in range(55)
+        ]
+    )
+    assert len(api.get("/clients").json()) == 50
+    assert len(api.get("/clients", {"$skip": 50}).json()) == 5
+
+
+def test_aiwyn_search_runs_the_seed_example_as_written(api, tenant):
+    import datetime as dt
+
+    matching = ClientFactory(tenant=tenant, name="Acme Technologies", client_code="A-1045", owner="5")
+    ClientFactory(tenant=tenant, name="biotech labs", client_code="B-2001", owner="6")
+    ClientFactory(tenant=tenant, name="Zeta Corp", client_code="Z-4501", owner="7", disabled=True)
+    ClientFactory(tenant=tenant, name="TECHNO 50% Off", client_code="T_45", owner="99")
+    Client_ = matching.__class__
+    Client_.objects.filter(pk=matching.pk).update(created_at=dt.datetime(2021, 3, 1, 10, tzinfo=dt.UTC))
+    seed = {
+        "pageSize": 1,
+        "where": {
+            "_and": [
+                {"_or": [{"name": {"_ilike": "%tech%"}}, {"clientRef": {"_ilike": "%45%"}}]},
+                {"active": {"_eq": True}},
+                {"createdAt": {"_gte": "1900-01-01T00:00:00Z"}},
+                {"partnerStaffId": {"_in": [5, 6, 7, 8]}},
+            ]
+        },
+        "orderBy": [{"name": "asc"}, {"createdAt": "desc"}],
+    }
+    r = api.post("/gql/v1/clients/search", seed, format="json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["total"]["aggregate"]["count"] == 2  # Acme Technologies and biotech labs
+    assert [c["name"] for c in body["clients"]] == ["Acme Technologies"]
+    limit_form = {**seed, "limit": 1}
+    del limit_form["pageSize"]
+    assert api.post("/gql/v1/clients/search", limit_form, format="json").json()["total"]["aggregate"]["count"] == 2
+    r = api.post("/gql/v1/clients/search", {"where": {"legalName": {"_regex": "("}}}, format="json")
+    assert r.status_code == 400
+    r = api.post("/gql/v1/clients/search", {"where": {"primaryContact": {"name": {"_eq": "x"}}}}, format="json")
+    assert r.status_code == 200 and r.json()["total"]["aggregate"]["count"] == 0

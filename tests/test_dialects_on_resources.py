@@ -72,3 +72,16 @@ def test_where_search_on_a_resource(api, tenant, rows):
     assert body["success"] is True and body["pagination"]["total"] == 1
     body = api.post("/v1/speciality/search", {}, format="json").json()
     assert body["paging"]["total"] == 0
+
+
+def test_a_pattern_the_database_refuses_is_400_and_the_connection_survives(api, rows):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's own regex engine")
+    r = api.post("/v1/client/search", {"where": {"name": {"_regex": "(?P<x>a)"}}}, format="json")
+    assert r.status_code == 400
+    assert api.get("/v1/client").status_code == 200
+    r = api.post("/gql/v1/clients/search", {"where": {"name": {"_regex": "(?P<x>a)"}}}, format="json")
+    assert r.status_code == 400
+    assert api.post("/gql/v1/clients", {}, format="json").status_code == 200

@@ -3,6 +3,7 @@
 accounting-firm vocabulary (legalName, clientRef, partnerStaffId, engagements, financial
 summary). Lists answer `{"clients": [...], "total": {"aggregate": {"count": N}}}`."""
 
+from django.db import transaction
 from django.db.models import F
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -46,6 +47,24 @@ def _status(client):
     return client.status or ("INACTIVE" if client.disabled else "ACTIVE")
 
 
+class StaffIdField(f.NullableTextField):
+    """A staff id. Aiwyn's were integers (the seed filters `partnerStaffId: {_in: [5, 6]}`):
+    where-clauses may give numbers, compared with the stored id as text."""
+
+    def describe(self, name, model):
+        from core.api.registry import TEXT, FieldInfo
+
+        return FieldInfo(
+            name,
+            TEXT,
+            self.source,
+            model._meta.get_field(self.source),
+            value_key=self.source,
+            convert=self.fast_value,
+            extra={"ids": True},
+        )
+
+
 class AiwynClientSerializer(serializers.ModelSerializer):
     """An Aiwyn client. Every field is also a where-clause / orderBy name (the registry is built
     from this class); `contacts` and `primaryContact` are relationships for filtering."""
@@ -63,7 +82,7 @@ class AiwynClientSerializer(serializers.ModelSerializer):
     taxId = f.NullableTextField(source="tax_number", read_only=True)
     phone = f.NullableTextField(read_only=True)
     email = f.NullableTextField(read_only=True)
-    partnerStaffId = f.NullableTextField(source="owner", read_only=True)
+    partnerStaffId = StaffIdField(source="owner", read_only=True)
     address = f.DerivedField(_address)
     billingAddress = serializers.JSONField(source="billing_address", read_only=True)
     primaryContact = f.DerivedField(_primary_contact, orm_path="primary_contact", kind=REF, related_model=ClientContact)
@@ -155,7 +174,8 @@ class AiwynClientSearchView(AiwynView):
         ordering = default_ordering()
         if body.get("orderBy"):
             ordering = compile_order_by(body["orderBy"], registry)
-        return self.answer(queryset, ordering, body)
+        with transaction.atomic():  # a pattern PostgreSQL refuses must not poison the connection
+            return self.answer(queryset, ordering, body)
 
 
 class AiwynClientDetailView(AiwynView):

@@ -116,7 +116,13 @@ def handle_exception(exc, context):
     elif isinstance(exc, DataError):
         # A value the database cannot hold (a NUL byte in text or JSON, a number out of range):
         # the client's input, so a 400, never a 500.
-        code, message = 400, "A value cannot be stored or compared (out of range or invalid characters)."
+        code, message = (
+            400,
+            (
+                "A value cannot be stored or compared: out of range, invalid characters, "
+                "or a pattern the database refuses."
+            ),
+        )
         logger.info("data error: %s", exc)
     elif isinstance(exc, exceptions.APIException):
         code = exc.status_code

@@ -224,7 +224,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
             raise QueryError(size_key, f"must be at most {settings.API_MAX_PAGE_SIZE}")
         page = parse_int("page", body.get("page") or 0, minimum=0)
         query.per_page, query.offset, query.page = per_page, page * per_page, page + 1
-        return self.page(query)
+        with transaction.atomic():  # a pattern PostgreSQL refuses must not poison the connection
+            return self.page(query)
 
     def retrieve(self, request, *args, **kwargs):
         doc = self.document(self.get_object())

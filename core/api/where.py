@@ -423,6 +423,8 @@ def coerce_operand(info, value, path):
     if kind in (r.NUMBER, r.INTEGER):
         return _number(info, value, path)
     if kind == r.TEXT:
+        if info.extra.get("ids") and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # an id field that other systems numbered (Aiwyn's staff ids)
         return text_operand(value, path)
     if kind in (r.UUID, r.REF):
         if not isinstance(value, str):
