@@ -301,3 +301,17 @@ def test_service_refuses_duplicate_codes(tenant):
     other = client_services.create_client(tenant=tenant, data={"name": "C"})
     with pytest.raises(Conflict):
         client_services.update_client(client=other, data={"client_code": "X1"})
+
+
+def test_deep_pages_keep_order_and_relations(api, tenant):
+    tags = [TagFactory(tenant=tenant) for _ in range(2)]
+    for i in range(7):
+        c = ClientFactory(tenant=tenant, name=f"N{i}")
+        c.tags.set(tags[: i % 3])
+    expected = [f"N{i}" for i in reversed(range(7))]
+    got = []
+    for page in (1, 2, 3, 4):
+        body = api.get("/v1/client", {"sort": "name", "sortPageOrder": "desc", "per_page": 2, "page": page}).json()
+        got += [(d["name"], len(d["tags"])) for d in body["data"]]
+    assert [name for name, _ in got] == expected
+    assert [n for _, n in got] == [int(name[1:]) % 3 for name in expected]

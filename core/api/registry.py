@@ -287,15 +287,33 @@ class PageReader:
         self.names = [*base.query.values_select, *base.query.annotation_select]
         self.converters = compiler.get_converters([expr for expr, _, _ in compiler.select])
         self.compiler = compiler
+        self.model = model
+        self.has_subqueries = bool(registry.annotations)
+        self.pk_column = (
+            f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(model._meta.pk.column)}"
+        )
 
     def fetch(self, queryset):
         from django.db import connections
 
         sql, params = queryset.values_list("pk").query.get_compiler(self.using).as_sql()
-        tail = sql[sql.index(self.marker) :]
+        if queryset.query.low_mark and self.has_subqueries:
+            # Deep page: PostgreSQL would evaluate the related-id subqueries of every skipped
+            # row. Pick the page's ids first (an index-only walk), then read just those rows.
+            order_sql, order_params = self._order_clause(queryset)
+            sql = f"{self.marker} WHERE {self.pk_column} IN ({sql}){order_sql}"
+            params = (*params, *order_params)
+        else:
+            sql = sql[sql.index(self.marker) :]
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.head_sql + tail, (*self.head_params, *params))
+            cursor.execute(self.head_sql + sql, (*self.head_params, *params))
             rows = cursor.fetchall()
         if self.converters:
             rows = list(self.compiler.apply_converters(rows, self.converters))
         return self.names, rows
+
+    def _order_clause(self, queryset):
+        """` ORDER BY ...` of the queryset's ordering, on the bare table."""
+        ordered = self.model._base_manager.db_manager(self.using).order_by(*queryset.query.order_by).values_list("pk")
+        sql, params = ordered.query.get_compiler(self.using).as_sql()
+        return sql[sql.index(" ORDER BY ") :], params
