@@ -75,8 +75,9 @@ def install(using="default", tables=None) -> list[str]:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if vendor == "postgresql":
             cursor.execute(PG_FUNCTIONS)
+        existing = set(connection.introspection.table_names(cursor))
         for table in tables or counted_tables():
-            if _has_trigger(cursor, vendor, table):
+            if table not in existing or _has_trigger(cursor, vendor, table):
                 continue
             if vendor == "postgresql":
                 # No write may slip between the seed count and the trigger.

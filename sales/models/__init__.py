@@ -1,0 +1,36 @@
+from .catalogue import (
+    Product,
+    ProductBrand,
+    ProductCategory,
+    ProductGroup,
+    ProductModifiersGroup,
+    ProductSubCategory,
+    Variant,
+)
+from .organisation import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
+from .pricing import MeasureUnit, MeasureUnitFamily, Msl, MslProduct, PriceList, PriceListItem, Tax
+
+__all__ = [
+    "InventoryAdjustmentReason",
+    "MeasureUnit",
+    "MeasureUnitFamily",
+    "Msl",
+    "MslProduct",
+    "PriceList",
+    "PriceListItem",
+    "Product",
+    "ProductBrand",
+    "ProductCategory",
+    "ProductGroup",
+    "ProductModifiersGroup",
+    "ProductSubCategory",
+    "Rep",
+    "ReturnReason",
+    "Route",
+    "RouteClient",
+    "Supplier",
+    "Tax",
+    "Team",
+    "Variant",
+    "Warehouse",
+]
