@@ -102,7 +102,10 @@ def _seed(cursor, table):
 def recount(using="default") -> None:
     """Rebuild every kept count from the tables (after a TRUNCATE or a restore)."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        existing = set(connections[using].introspection.table_names(cursor))
         for table in counted_tables():
+            if table not in existing:
+                continue
             if connections[using].vendor == "postgresql":
                 cursor.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
             _seed(cursor, table)
