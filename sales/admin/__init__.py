@@ -1,0 +1,1 @@
+from . import catalogue, organisation, pricing  # noqa: F401  (registrations)

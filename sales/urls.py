@@ -1,0 +1,7 @@
+from core.api.routers import router
+
+from .views import catalogue, organisation, pricing
+
+# Order matters where paths nest: /product/sub-categories is registered before /product/{id}.
+for group in (catalogue, pricing, organisation):
+    group.register(router)
