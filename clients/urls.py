@@ -17,7 +17,7 @@ router.register("mail-unsubscribe", people.MailUnsubscribeViewSet)
 surface_urlpatterns = [
     path("gql/v1/clients", aiwyn.AiwynClientListView.as_view(), name="aiwyn-clients"),
     path("gql/v1/clients/search", aiwyn.AiwynClientSearchView.as_view(), name="aiwyn-clients-search"),
-    path("gql/v1/client/<str:client_id>", aiwyn.AiwynClientDetailView.as_view(), name="aiwyn-client"),
+    path("gql/v1/client/<str:id>", aiwyn.AiwynClientDetailView.as_view(), name="aiwyn-client"),
     path("clients", crm.CrmClientListView.as_view(), name="crm-clients"),
-    path("clients/<str:client_id>", crm.CrmClientDetailView.as_view(), name="crm-client"),
+    path("clients/<str:id>", crm.CrmClientDetailView.as_view(), name="crm-client"),
 ]

@@ -5,6 +5,7 @@ summary). Lists answer `{"clients": [...], "total": {"aggregate": {"count": N}}}
 
 from django.db import transaction
 from django.db.models import F
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -115,6 +116,34 @@ class AiwynClientDetailSerializer(AiwynClientSerializer):
         fields = [*AiwynClientSerializer.Meta.fields, "engagements", "financialSummary"]
 
 
+PAGE_REQUEST = inline_serializer(
+    "AiwynPage",
+    {
+        "pageSize": serializers.IntegerField(required=False, default=DEFAULT_PAGE_SIZE),
+        "page": serializers.IntegerField(required=False, default=0),
+    },
+)
+SEARCH_REQUEST = inline_serializer(
+    "AiwynSearch",
+    {
+        "where": serializers.JSONField(required=False, help_text="Hasura-style boolean expression"),
+        "orderBy": serializers.JSONField(required=False, help_text='[{"name": "asc"}, {"createdAt": "desc"}]'),
+        "pageSize": serializers.IntegerField(required=False),
+        "limit": serializers.IntegerField(required=False),
+        "page": serializers.IntegerField(required=False, help_text="0-based"),
+    },
+)
+LIST_RESPONSE = inline_serializer(
+    "AiwynClientList",
+    {
+        "clients": AiwynClientSerializer(many=True),
+        "total": inline_serializer(
+            "AiwynTotal", {"aggregate": inline_serializer("AiwynAggregate", {"count": serializers.IntegerField()})}
+        ),
+    },
+)
+
+
 def default_ordering():
     return [F("name").asc(nulls_last=True), F("created_at").desc(nulls_first=True), F("pk").asc()]
 
@@ -153,6 +182,7 @@ class AiwynView(APIView):
 class AiwynClientListView(AiwynView):
     """POST /gql/v1/clients: browse all clients, `{pageSize (default 50), page (0-based)}`."""
 
+    @extend_schema(request=PAGE_REQUEST, responses=LIST_RESPONSE, tags=["aiwyn"])
     def post(self, request):
         return self.answer(self.clients(), default_ordering(), request.data)
 
@@ -161,6 +191,7 @@ class AiwynClientSearchView(AiwynView):
     """POST /gql/v1/clients/search: `{where, orderBy, pageSize|limit, page}` with Hasura's
     boolean-expression semantics (core/api/where.py)."""
 
+    @extend_schema(request=SEARCH_REQUEST, responses=LIST_RESPONSE, tags=["aiwyn"])
     def post(self, request):
         from core.api.where import compile_order_by, compile_where
 
@@ -182,8 +213,9 @@ class AiwynClientDetailView(AiwynView):
     """GET /gql/v1/client/{id}: the client with address, billing address, primary contact,
     engagements and financial summary."""
 
-    def get(self, request, client_id):
-        pk = parse_uuid(client_id)
+    @extend_schema(responses=AiwynClientDetailSerializer, tags=["aiwyn"])
+    def get(self, request, id):  # noqa: A002  (the documented {id})
+        pk = parse_uuid(id)
         client = self.clients().filter(pk=pk).first() if pk else None
         if client is None:
             raise NotFound()

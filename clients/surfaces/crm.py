@@ -12,6 +12,7 @@ the same Client rows as `/v1/client`.
 import re
 
 from django.db.models import F, Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -86,6 +87,27 @@ class CrmClientSerializer(serializers.ModelSerializer):
         return value
 
 
+AUDIT_RECORD = inline_serializer(
+    "AuditRecord",
+    {
+        "id": serializers.CharField(),
+        "type": serializers.CharField(),
+        "createdTimestamp": serializers.DateTimeField(),
+        "updatedTimestamp": serializers.DateTimeField(),
+    },
+)
+LIST_PARAMETERS = [
+    OpenApiParameter("ownerId", str, description="Only this owner's clients."),
+    OpenApiParameter("searchText", str, description="Case-insensitive text in names, email and phones."),
+    OpenApiParameter("$filter", str, description="OData filter, e.g. lastName eq 'Smith' and fico ge 700"),
+    OpenApiParameter("$select", str),
+    OpenApiParameter("$orderby", str),
+    OpenApiParameter("$skip", int),
+    OpenApiParameter("$top", int, description="Defaults to 50."),
+    OpenApiParameter("$count", bool, description="true: answer {@odata.count, value}."),
+]
+
+
 def audit_record(client) -> dict:
     return {
         "id": str(client.pk),
@@ -108,7 +130,7 @@ class CrmView(APIView):
         return Client.objects.filter(tenant=self.request.user.tenant).with_silenced()
 
     def get_client(self, client_id):
-        pk = parse_uuid(client_id)
+        pk = parse_uuid(id)
         client = self.clients().filter(pk=pk).first() if pk else None
         if client is None:
             raise NotFound()
@@ -119,6 +141,7 @@ class CrmView(APIView):
 
 
 class CrmClientListView(CrmView):
+    @extend_schema(parameters=LIST_PARAMETERS, responses=CrmClientSerializer(many=True), tags=["crm"])
     def get(self, request):
         from core.api.odata import ODataError, parse_odata
 
@@ -159,12 +182,14 @@ class CrmClientListView(CrmView):
             return Response({"@odata.count": queryset.count(), "value": docs})
         return Response(docs)
 
+    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"])
     def post(self, request):
         serializer = CrmClientSerializer(data=request.data, context=self.context())
         serializer.is_valid(raise_exception=True)
         client = client_services.create_crm_client(tenant=request.user.tenant, data=serializer.validated_data)
         return Response(audit_record(client), status=status.HTTP_200_OK)
 
+    @extend_schema(responses={405: None}, tags=["crm"])
     def delete(self, request):
         return Response(
             {"success": False, "error": "Operation is not currently supported on this resource."},
@@ -173,24 +198,28 @@ class CrmClientListView(CrmView):
 
 
 class CrmClientDetailView(CrmView):
-    def get(self, request, client_id):
-        return Response(CrmClientSerializer(self.get_client(client_id), context=self.context()).data)
+    @extend_schema(responses=CrmClientSerializer, tags=["crm"])
+    def get(self, request, id):  # noqa: A002  (the documented {id})
+        return Response(CrmClientSerializer(self.get_client(id), context=self.context()).data)
 
-    def put(self, request, client_id):
-        client = self.get_client(client_id)
+    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"])
+    def put(self, request, id):  # noqa: A002
+        client = self.get_client(id)
         serializer = CrmClientSerializer(client, data=request.data, context=self.context())
         serializer.is_valid(raise_exception=True)
         data = {**REPLACEABLE, **serializer.validated_data}
         client = client_services.update_crm_client(client=client, data=data)
         return Response(audit_record(client))
 
-    def patch(self, request, client_id):
-        client = self.get_client(client_id)
+    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"])
+    def patch(self, request, id):  # noqa: A002
+        client = self.get_client(id)
         serializer = CrmClientSerializer(client, data=request.data, partial=True, context=self.context())
         serializer.is_valid(raise_exception=True)
         client = client_services.update_crm_client(client=client, data=dict(serializer.validated_data))
         return Response(audit_record(client))
 
-    def delete(self, request, client_id):
-        client_services.delete_client(client=self.get_client(client_id))
+    @extend_schema(responses={204: None}, tags=["crm"])
+    def delete(self, request, id):  # noqa: A002
+        client_services.delete_client(client=self.get_client(id))
         return Response(status=status.HTTP_204_NO_CONTENT)
