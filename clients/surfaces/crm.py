@@ -130,7 +130,7 @@ class CrmView(APIView):
         return Client.objects.filter(tenant=self.request.user.tenant).with_silenced()
 
     def get_client(self, client_id):
-        pk = parse_uuid(id)
+        pk = parse_uuid(client_id)
         client = self.clients().filter(pk=pk).first() if pk else None
         if client is None:
             raise NotFound()
