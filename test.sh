@@ -4,19 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Bootstrap: a virtualenv with the pinned requirements (reinstalled only when they change).
-if [ ! -x .venv/bin/python ]; then
-    "${PYTHON:-python3}" -m venv .venv || {
-        rm -rf .venv
-        echo "Could not create .venv (on Debian: apt-get install python3-venv)" >&2
-        exit 1
-    }
-fi
-stamp=".venv/.requirements.sha256"
-if ! sha256sum --status -c "$stamp" 2>/dev/null; then
-    .venv/bin/python -m pip install -qq --disable-pip-version-check -r requirements.txt
-    sha256sum requirements.txt > "$stamp"
-fi
+# shellcheck source=scripts/venv.sh
+. scripts/venv.sh
 
 # The whole suite unless paths are given (./test.sh tests/test_admin.py -k staff).
 targets=(tests)
