@@ -255,8 +255,16 @@ class RefListField(serializers.ManyRelatedField):
             self.fail("does_not_exist", ids=", ".join(missing))
         return [found[pk] for pk in ids]
 
-    def to_representation(self, iterable):
-        return [str(obj.pk) for obj in iterable]
+    def get_attribute(self, instance):
+        # The link rows' order (the order the ids were given), as the list path renders them.
+        if instance.pk is None:
+            return []
+        manager = getattr(instance, self.source)
+        links = manager.through.objects.filter(**{manager.source_field_name: instance.pk}).order_by("pk")
+        return list(links.values_list(f"{manager.target_field_name}_id", flat=True))
+
+    def to_representation(self, ids):
+        return [str(pk) for pk in ids]
 
 
 class RefField(serializers.PrimaryKeyRelatedField):

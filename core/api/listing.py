@@ -341,7 +341,11 @@ class ListParams:
                 if key.startswith(prefix) and key not in ("from__id", "to__id"):
                     name = key[len(prefix) :]
                     info = self.registry.get(name)
-                    if info is None or info.kind not in (r.DATETIME, r.DATE, r.NUMBER, r.INTEGER):
+                    if (
+                        info is None
+                        or info.orm_path is None
+                        or info.kind not in (r.DATETIME, r.DATE, r.NUMBER, r.INTEGER)
+                    ):
                         continue  # unknown parameters are ignored (compatibility)
                     add(Q(**{f"{info.orm_path}__{lookup}": coerce(info, key, params[key])}))
 
