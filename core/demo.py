@@ -142,6 +142,14 @@ def load(*, admin_password: str | None = None, staff_password: str | None = None
     if not Client.objects.filter(tenant=tenant).exists():
         _create_rows(tenant, random.Random(42))
         result.created_rows = True
+    from sales import demo as sales_demo  # the catalogue and the sales organisation (skipped once loaded)
+
+    sales_demo.load(
+        tenant=tenant,
+        rng=random.Random(7),
+        clients=list(Client.objects.filter(tenant=tenant).order_by("pk")),
+        actor=DEMO_ACTOR,
+    )
     for model in (Client, ClientChannel, ClientContact, ClientLocation, Speciality, Tag, MailUnsubscribe, Media):
         result.counts[model._meta.verbose_name_plural] = model.objects.filter(tenant=tenant).count()
     return result
