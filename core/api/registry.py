@@ -297,9 +297,11 @@ class PageReader:
         from django.db import connections
 
         sql, params = queryset.values_list("pk").query.get_compiler(self.using).as_sql()
-        if queryset.query.low_mark and self.has_subqueries:
-            # Deep page: PostgreSQL would evaluate the related-id subqueries of every skipped
-            # row. Pick the page's ids first (an index-only walk), then read just those rows.
+        if self.has_subqueries or queryset.query.low_mark:
+            # Pick the page's ids first, then read just those rows. The narrow id query walks
+            # the (tenant, ...) index only (a wide query may prefer the primary key index and
+            # wade through other tenants' rows), and PostgreSQL does not evaluate the
+            # related-id subqueries of rows an OFFSET skips.
             order_sql, order_params = self._order_clause(queryset)
             sql = f"{self.marker} WHERE {self.pk_column} IN ({sql}){order_sql}"
             params = (*params, *order_params)
