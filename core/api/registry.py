@@ -316,6 +316,8 @@ class PageReader:
 
     def _order_clause(self, queryset):
         """` ORDER BY ...` of the queryset's ordering, on the bare table."""
+        if not queryset.query.order_by:
+            return "", ()
         ordered = self.model._base_manager.db_manager(self.using).order_by(*queryset.query.order_by).values_list("pk")
         sql, params = ordered.query.get_compiler(self.using).as_sql()
         return sql[sql.index(" ORDER BY ") :], params
