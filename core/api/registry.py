@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import orjson
 from django.db import models
 from django.db.models.expressions import Subquery
 from rest_framework import serializers
@@ -73,6 +74,44 @@ RESOURCE_SERIALIZERS: dict = {}
 
 def register_resource(serializer_class) -> None:
     RESOURCE_SERIALIZERS.setdefault(serializer_class.Meta.model, serializer_class)
+
+
+class IsoMillis(models.Func):
+    """A timestamp as the API prints it (ISO 8601, UTC, milliseconds, `Z`), formatted by the
+    database: parsing and re-formatting a datetime per cell was a tenth of a list request."""
+
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"""to_char(({sql}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')""", params
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite: stored as text, reformatted
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', {sql})", params
+
+
+class EpochMillis(models.Func):
+    """A timestamp as epoch milliseconds (the documented `number` timestamps), by the database."""
+
+    output_field = models.BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(EXTRACT(EPOCH FROM ({sql})) * 1000)::bigint", params
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"(CAST(strftime('%%s', {sql}) AS INTEGER) * 1000 + CAST(substr(strftime('%%f', {sql}), 4) AS INTEGER))",
+            params * 2,
+        )
+
+
+SQL_FORMATTED = {
+    api_fields.format_datetime: IsoMillis,
+    api_fields.to_epoch_ms: EpochMillis,
+}
 
 
 @dataclass
@@ -207,6 +246,7 @@ class ResourceFields:
             ),
         ):
             return None
+        formatter = SQL_FORMATTED.get(convert)
         return FieldInfo(
             name,
             kind,
@@ -214,8 +254,9 @@ class ResourceFields:
             model_field,
             sortable=kind in SCALAR_KINDS,
             filterable=kind != JSON,
-            value_key=source,
-            convert=convert,
+            value_key=f"_fmt_{name}" if formatter else source,
+            annotation=formatter(models.F(source)) if formatter else None,
+            convert=None if formatter else convert,
         )
 
     # Query support -------------------------------------------------------------------------
@@ -263,6 +304,24 @@ class ResourceFields:
         return readers[using]
 
 
+def _load_json(value, expression, connection):
+    if not isinstance(value, str):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:  # beyond orjson (integers over 64 bits): the standard parser
+        return json.loads(value)
+
+
+def _fast_json(converters: dict) -> dict:
+    """Django parses JSON columns with the json module; orjson does the same several times faster."""
+    for index, (_functions, expression) in list(converters.items()):
+        field = getattr(expression, "output_field", None)
+        if isinstance(field, models.JSONField) and field.decoder is None:
+            converters[index] = ([_load_json], expression)
+    return converters
+
+
 class PageReader:
     """Runs a page query without compiling the wide SELECT on every request.
 
@@ -285,7 +344,7 @@ class PageReader:
             raise AssertionError(f"unexpected page query shape for {model.__name__}")
         self.head_sql = self.head_sql[: -len(self.marker)]
         self.names = [*base.query.values_select, *base.query.annotation_select]
-        self.converters = compiler.get_converters([expr for expr, _, _ in compiler.select])
+        self.converters = _fast_json(compiler.get_converters([expr for expr, _, _ in compiler.select]))
         self.compiler = compiler
         self.model = model
         self.has_subqueries = bool(registry.annotations)
