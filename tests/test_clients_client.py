@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from clients.models import Client
 from clients.services import client as client_services
 from core.api.exceptions import Conflict
+from sales.models import PriceList, Rep, Team
 from tests.api_cases import ResourceAPICase
 from tests.factories import (
     ClientChannelFactory,
@@ -19,6 +20,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def make_rep(tenant, name="Omar"):
+    team = Team.objects.create(tenant=tenant, name=f"Team of {name}")
+    return Rep.objects.create(
+        tenant=tenant, name=name, email=f"{name.lower()}@example.test", role="rep", password="x", team=team
+    )
 
 
 class TestClientAPI(ResourceAPICase):
@@ -44,6 +52,7 @@ class TestClientAPI(ResourceAPICase):
     def get_create_data(self, tenant):
         channel = ClientChannelFactory(tenant=tenant)
         tags = [TagFactory(tenant=tenant) for _ in range(2)]
+        rep = make_rep(tenant)
         return {
             "name": "Acme Trading",
             "local_name": "أكمي",
@@ -60,7 +69,9 @@ class TestClientAPI(ResourceAPICase):
             "isChain": False,
             "customFields": {"segment": "A"},
             "integration_meta": {"erp": "C-77"},
-            "assigned_to": ["rep-1"],
+            "assigned_to": [str(rep.pk)],
+            "teams": [str(rep.team_id)],
+            "sv_priceList": str(PriceList.objects.create(tenant=tenant, name="Retail").pk),
             "target_visit": 4,
         }
 
@@ -315,3 +326,31 @@ def test_deep_pages_keep_order_and_relations(api, tenant):
         got += [(d["name"], len(d["tags"])) for d in body["data"]]
     assert [name for name, _ in got] == expected
     assert [n for _, n in got] == [int(name[1:]) % 3 for name in expected]
+
+
+def test_reps_teams_and_price_list_are_tenant_references(api, tenant, other_tenant):
+    rep = make_rep(tenant)
+    price_list = PriceList.objects.create(tenant=tenant, name="Wholesale")
+    body = {
+        "name": "Ref",
+        "assigned_to": [str(rep.pk)],
+        "teams": [str(rep.team_id)],
+        "sv_priceList": str(price_list.pk),
+    }
+    doc = api.post("/v1/client", body, format="json").json()
+    assert doc["assigned_to"] == [str(rep.pk)] and doc["teams"] == [str(rep.team_id)]
+    assert doc["sv_priceList"] == str(price_list.pk)
+    listed = api.get(
+        "/v1/client", {"assigned_to": str(rep.pk), "populatedKeys": '["assigned_to", "sv_priceList"]'}
+    ).json()
+    assert listed["total_result"] == 1
+    assert (
+        listed["data"][0]["assigned_to"][0]["name"] == "Omar" and "password" not in listed["data"][0]["assigned_to"][0]
+    )
+    assert listed["data"][0]["sv_priceList"]["name"] == "Wholesale"
+    foreign = make_rep(other_tenant, name="Zed")
+    r = api.post("/v1/client", {"name": "x", "assigned_to": [str(foreign.pk)]}, format="json")
+    assert r.status_code == 400 and r.json()["details"][0]["path"] == "assigned_to"
+    assert api.post("/v1/client", {"name": "x", "sv_priceList": "not-an-id"}, format="json").status_code == 400
+    # a price list a client uses cannot be deleted; a rep leaving is pulled from the client
+    assert api.delete(f"/v1/pricelist/{price_list.pk}").status_code == 409

@@ -34,6 +34,7 @@ class ClientAdmin(TenantScopedAdmin):
     search_fields = ("name", "local_name", "client_code", "email", "phone")
     autocomplete_fields = (
         "tags", "speciality", "contacts", "channel", "parent_client", "chain", "primary_contact", "referred_by",
+        "assigned_to", "teams", "sv_price_list",
     )  # fmt: skip
     readonly_fields = ("last_location_update", "last_login_time", "integrated_client_balance")
     fieldsets = (
@@ -42,9 +43,9 @@ class ClientAdmin(TenantScopedAdmin):
                                 "contacts", "primary_contact")}),
         ("Address", {"fields": ("formatted_address", "city", "state", "zip", "country", "lat", "lng",
                                 "location_verified", "last_location_update", "geofencing_radius", "territory")}),
-        ("Organisation", {"fields": ("channel", "tags", "speciality", "parent_client", "is_chain", "chain",
+        ("Organisation", {"fields": ("channel", "tags", "speciality", "assigned_to", "teams", "parent_client", "is_chain", "chain",
                                      "client_type", "industry", "size")}),
-        ("Credit", {"fields": ("payment_type", "credit_limit", "invoice_balance_limit",
+        ("Credit", {"fields": ("sv_price_list", "payment_type", "credit_limit", "invoice_balance_limit",
                                "enable_invoice_balance_limit", "integrated_client_balance")}),
         ("Other", {"classes": ("collapse",), "fields": ("first_name", "last_name", "referred_by", "comment",
                                                         "custom_fields", "integration_meta", "sync_id")}),

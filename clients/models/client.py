@@ -1,8 +1,9 @@
 """The client: one row behind three API surfaces (Repzo `/v1/client`, Aiwyn `/gql/v1/clients`,
 the CRM `/clients`). SEMANTICS.md §5 maps each surface's names onto these columns.
 
-References to resources that later apps own (reps, teams, price lists, payment terms, job
-categories) are kept as plain id strings until those apps exist; they become foreign keys then.
+Reps (`assigned_to`), teams and the price list are foreign keys into the sales app, validated
+within the tenant. Payment terms and job categories (apps still to come) are kept as plain ids
+until their resources exist.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -95,8 +96,8 @@ class Client(TenantModel):
     is_chain = models.BooleanField(default=False)
     chain = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="chain_members")
     referred_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals")
-    assigned_to = models.JSONField(default=list, blank=True)  # rep ids
-    teams = models.JSONField(default=list, blank=True)  # team ids
+    assigned_to = models.ManyToManyField("sales.Rep", blank=True, related_name="assigned_clients")
+    teams = models.ManyToManyField("sales.Team", blank=True, related_name="clients")
     job_category = models.JSONField(default=list, blank=True)
     owner = models.CharField(max_length=64, blank=True, null=True)  # rep id (loan officer / partner staff)
     price_tag = models.CharField(max_length=100, blank=True, default="")
@@ -109,7 +110,9 @@ class Client(TenantModel):
     last_login_time = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Credit and payment
-    sv_price_list = models.CharField(max_length=64, blank=True, null=True)  # price list id
+    sv_price_list = models.ForeignKey(
+        "sales.PriceList", null=True, blank=True, on_delete=models.PROTECT, related_name="clients"
+    )
     payment_term = models.CharField(max_length=64, blank=True, null=True)  # payment term id
     payment_type = models.CharField(max_length=10, choices=PaymentType.choices, blank=True, default="")
     tax_number = models.CharField(max_length=64, blank=True, default="")

@@ -11,8 +11,6 @@ class ClientSerializer(ResourceSerializer):
 
     last_location_update = f.EpochMsField(read_only=True)
     last_login_time = f.EpochMsField(read_only=True)
-    assigned_to = f.StringListField(required=False)
-    teams = f.StringListField(required=False)
     job_category = f.StringListField(required=False)
 
     class Meta:

@@ -5,6 +5,8 @@ from django.db import transaction
 from clients.models import Client
 from core import services as core_services
 from core.api.exceptions import Conflict
+from core.dataio.bulk import BulkOutcome, among, insert_rows
+from core.ids import uuid7
 from core.models import Tenant, now_ms
 
 UNIQUE_PER_TENANT = ("client_code", "sync_id")
@@ -20,17 +22,43 @@ def _normalise(data: dict) -> dict:
     return data
 
 
+def _stamp_location(data: dict) -> dict:
+    """A client created with a position records when it was set."""
+    if data.get("lat") is not None or data.get("lng") is not None:
+        data["last_location_update"] = now_ms()
+    return data
+
+
+def _code_conflict(key: str, value, other) -> str:
+    return f"{key} '{value}' is already used by client {other}."
+
+
+def code_owners(*, tenant: Tenant, values: dict, exclude_pk=None) -> dict:
+    """{(key, value): client id} for the given client codes / sync ids (`{key: values}`)
+    that clients of the tenant already use; one query per key."""
+    owners = {}
+    for key, wanted in values.items():
+        wanted = list({value for value in wanted if value})
+        if not wanted:
+            continue
+        rows = Client.objects.filter(among(Client, key, wanted), tenant=tenant)
+        if exclude_pk is not None:
+            rows = rows.exclude(pk=exclude_pk)
+        for value, pk in rows.values_list(key, "pk"):
+            owners[(key, value)] = pk
+    return owners
+
+
 def check_unique_codes(*, tenant: Tenant, data: dict, instance: Client | None = None) -> None:
+    owners = code_owners(
+        tenant=tenant,
+        values={key: [data.get(key)] for key in UNIQUE_PER_TENANT},
+        exclude_pk=instance.pk if instance is not None else None,
+    )
     for key in UNIQUE_PER_TENANT:
         value = data.get(key)
-        if not value:
-            continue
-        clash = Client.objects.filter(tenant=tenant, **{key: value})
-        if instance is not None:
-            clash = clash.exclude(pk=instance.pk)
-        other = clash.values_list("pk", flat=True).first()
-        if other:
-            raise Conflict(f"{key} '{value}' is already used by client {other}.")
+        if value and (key, value) in owners:
+            raise Conflict(_code_conflict(key, value, owners[(key, value)]))
 
 
 @transaction.atomic
@@ -43,9 +71,42 @@ def create_client(*, tenant: Tenant, data: dict) -> Client:
         if existing is not None:
             return existing
     check_unique_codes(tenant=tenant, data=data)
-    if data.get("lat") is not None or data.get("lng") is not None:
-        data["last_location_update"] = now_ms()
-    return core_services.create_row(model=Client, tenant=tenant, data=data)
+    return core_services.create_row(model=Client, tenant=tenant, data=_stamp_location(data))
+
+
+@transaction.atomic
+def create_clients_bulk(*, tenant: Tenant, rows: list[dict]) -> BulkOutcome:
+    """`create_client` for a batch (imports), with the same rules applied to all rows at once:
+    normalised codes and email, a known `sync_id` returns its client (also one taken by an
+    earlier row of the batch), a client code or sync id used by another client (in the
+    database or earlier in the batch) refuses the row, a position stamps
+    `last_location_update`. The rows are then written with COPY (insert_rows)."""
+    outcome = BulkOutcome()
+    prepared = [_normalise(data) for data in rows]
+    owners = code_owners(tenant=tenant, values={key: [data.get(key) for data in prepared] for key in UNIQUE_PER_TENANT})
+    taken = {}  # (key, value) -> id of the new client of this batch that uses it
+    new = []
+    for index, data in enumerate(prepared):
+        sync_id = data.get("sync_id")
+        if sync_id and (("sync_id", sync_id) in owners or ("sync_id", sync_id) in taken):
+            outcome.existing[index] = owners.get(("sync_id", sync_id)) or taken[("sync_id", sync_id)]
+            continue
+        clash = next(
+            (k for k in UNIQUE_PER_TENANT if data.get(k) and ((k, data[k]) in owners or (k, data[k]) in taken)), None
+        )
+        if clash is not None:
+            key = (clash, data[clash])
+            outcome.errors[index] = (clash, _code_conflict(clash, data[clash], owners.get(key) or taken[key]))
+            continue
+        if data.get("id") is None:
+            data["id"] = uuid7()
+        for key in UNIQUE_PER_TENANT:
+            if data.get(key):
+                taken[(key, data[key])] = data["id"]
+        new.append(index)
+    ids = insert_rows(Client, tenant=tenant, rows=[_stamp_location(prepared[i]) for i in new])
+    outcome.created = dict(zip(new, ids, strict=True))
+    return outcome
 
 
 @transaction.atomic

@@ -10,10 +10,13 @@ class ClientViewSet(ResourceViewSet):
 
     queryset = Client.objects.all()
     serializer_class = ClientSerializer
+    natural_key = ("client_code",)
+    bulk_create_service = "clients.services.client.create_clients_bulk"
     search_fields = ["name", "local_name", "client_code"]
     filter_fields = [
         "name", "client_code", "city", "state", "country", "territory", "status", "channel", "tags",
         "speciality", "contacts", "parent_client_id", "chain", "isChain", "payment_type", "sync_id", "email",
+        "assigned_to", "teams", "sv_priceList",
     ]  # fmt: skip
     populate = {
         "tags": PEOPLE + "TagSerializer",
@@ -22,4 +25,7 @@ class ClientViewSet(ResourceViewSet):
         "speciality": PEOPLE + "SpecialitySerializer",
         "parent_client_id": ClientSerializer,
         "chain": ClientSerializer,
+        "assigned_to": "sales.serializers.organisation.RepSerializer",
+        "teams": "sales.serializers.organisation.TeamSerializer",
+        "sv_priceList": "sales.serializers.pricing.PriceListSerializer",
     }

@@ -14,6 +14,7 @@ WITH_REMOVE = {"list", "create", "retrieve", "update", "destroy", "remove"}
 class TagViewSet(ResourceViewSet):
     queryset = Tag.objects.all()
     serializer_class = s.TagSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name"]
 
@@ -21,6 +22,7 @@ class TagViewSet(ResourceViewSet):
 class ClientChannelViewSet(ResourceViewSet):
     queryset = ClientChannel.objects.all()
     serializer_class = s.ClientChannelSerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name"]
 
@@ -42,6 +44,7 @@ class ClientLocationViewSet(ResourceViewSet):
 class SpecialityViewSet(ResourceViewSet):
     queryset = Speciality.objects.all()
     serializer_class = s.SpecialitySerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     operations = WITH_REMOVE
 
@@ -53,6 +56,7 @@ class MailUnsubscribeViewSet(ResourceViewSet):
 
     queryset = MailUnsubscribe.objects.all()
     serializer_class = s.MailUnsubscribeSerializer
+    natural_key = ("email",)
     operations = {"list", "create", "retrieve", "destroy", "remove"}
 
     def get_queryset(self):
