@@ -85,12 +85,15 @@ class ResourceViewSet(viewsets.GenericViewSet):
         self.check_object_permissions(self.request, obj)
         return obj
 
+    @staticmethod
+    def _is_tenant_only(queryset) -> bool:
+        return len(queryset.query.where.children) == 1  # no filter beyond the tenant's
+
     def count(self, queryset, query) -> int:
         """The exact total. Unfiltered lists read the kept count (core/rowcounts.py) instead of
         COUNT(*), whose cost grows with the tenant. A viewset that narrows get_queryset() gets a
         real count automatically."""
-        tenant_only = len(queryset.query.where.children) == 1  # no filter beyond the tenant's
-        if tenant_only and not query.has_filters and rowcounts.is_counted(queryset.model):
+        if self._is_tenant_only(queryset) and not query.has_filters and rowcounts.is_counted(queryset.model):
             return rowcounts.kept_count(tenant=self.tenant, table=queryset.model._meta.db_table)
         return queryset.count()
 
@@ -138,10 +141,21 @@ class ResourceViewSet(viewsets.GenericViewSet):
         for condition in query.filters:
             queryset = queryset.filter(condition)
         total = self.count(queryset, query)
-        for condition in query.position:
-            queryset = queryset.filter(condition)
-        window = queryset.order_by(*query.ordering)[query.offset : query.offset + query.per_page]
-        items = self.render(window) if query.offset < total else []
+        registry = self.registry()
+        if query.offset >= total:
+            items = []
+        elif registry.fast and not query.filters and not query.position and self._is_tenant_only(queryset):
+            items = registry.render_plain_page(
+                tenant=self.tenant,
+                ordering=query.ordering,
+                limit=query.per_page,
+                offset=query.offset,
+                using=queryset.db,
+            )
+        else:
+            for condition in query.position:
+                queryset = queryset.filter(condition)
+            items = self.render(queryset.order_by(*query.ordering)[query.offset : query.offset + query.per_page])
         if query.populate:
             self.expand(items, query.populate)
         if select:
