@@ -7,18 +7,70 @@ so `search` has both selective and broad terms.
 
 DEFAULT_TENANT = "bench"
 RESULTS_DIR = "bench/results"
-KEY_FILE = f"{RESULTS_DIR}/key.txt"
+KEY_FILE = f"{RESULTS_DIR}/key.txt"  # the key of the tenant loaded last
+
+
+def key_file_of(namespace: str) -> str:
+    return f"{RESULTS_DIR}/key-{namespace}.txt"
+
 
 RARE_WORD = "Zephyrine"
 RARE_EVERY = 1000
 SELECTIVE_TERM = RARE_WORD.lower()
 BROAD_TERM = "trading"
 
-WORDS = (
-    "Cedar Olive Falcon Delta Summit Harbor Crescent Oasis Golden Silver Royal Prime Unity Horizon Atlas Nova "
-    "Pearl Coral Amber Jasmine Lotus Palm Desert Nile Orchid Phoenix Star Sun Moon River Valley Green Blue Red "
-    "Swift Bright Noble Grand Modern Classic Fresh Urban Metro Pioneer Vertex Zenith Alpha Omega Beacon Crown"
-).split()
+WORDS = [
+    "Cedar",
+    "Olive",
+    "Falcon",
+    "Delta",
+    "Summit",
+    "Harbor",
+    "Crescent",
+    "Oasis",
+    "Golden",
+    "Silver",
+    "Royal",
+    "Prime",
+    "Unity",
+    "Horizon",
+    "Atlas",
+    "Nova",
+    "Pearl",
+    "Coral",
+    "Amber",
+    "Jasmine",
+    "Lotus",
+    "Palm",
+    "Desert",
+    "Nile",
+    "Orchid",
+    "Phoenix",
+    "Star",
+    "Sun",
+    "Moon",
+    "River",
+    "Valley",
+    "Green",
+    "Blue",
+    "Red",
+    "Swift",
+    "Bright",
+    "Noble",
+    "Grand",
+    "Modern",
+    "Classic",
+    "Fresh",
+    "Urban",
+    "Metro",
+    "Pioneer",
+    "Vertex",
+    "Zenith",
+    "Alpha",
+    "Omega",
+    "Beacon",
+    "Crown",
+]
 SUFFIXES = (
     "Trading",
     "Stores",

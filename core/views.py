@@ -26,6 +26,7 @@ class SettingViewSet(ResourceViewSet):
 
     queryset = Setting.objects.all()
     serializer_class = s.SettingSerializer
+    natural_key = ("key",)
     operations = {"list", "retrieve", "update"}
     search_fields = ["key", "description"]
     filter_fields = ["key", "category"]
@@ -48,6 +49,7 @@ class MediaStorageViewSet(ResourceViewSet):
 class CustomStatusViewSet(ResourceViewSet):
     queryset = CustomStatus.objects.all()
     serializer_class = s.CustomStatusSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name", "entity"]
 
@@ -55,6 +57,7 @@ class CustomStatusViewSet(ResourceViewSet):
 class CustomListViewSet(ResourceViewSet):
     queryset = CustomList.objects.all()
     serializer_class = s.CustomListSerializer
+    natural_key = ("name",)
     search_fields = ["name", "description"]
     filter_fields = ["name", "entity"]
 

@@ -6,7 +6,6 @@ from clients.models import Client
 from core import services as core_services
 from core.api.exceptions import Conflict
 from core.dataio.bulk import BulkOutcome, among, insert_rows
-from core.ids import uuid7
 from core.models import Tenant, now_ms
 
 UNIQUE_PER_TENANT = ("client_code", "sync_id")
@@ -22,10 +21,10 @@ def _normalise(data: dict) -> dict:
     return data
 
 
-def _stamp_location(data: dict) -> dict:
+def _stamp_location(data: dict, now=None) -> dict:
     """A client created with a position records when it was set."""
     if data.get("lat") is not None or data.get("lng") is not None:
-        data["last_location_update"] = now_ms()
+        data["last_location_update"] = now or now_ms()
     return data
 
 
@@ -84,28 +83,37 @@ def create_clients_bulk(*, tenant: Tenant, rows: list[dict]) -> BulkOutcome:
     outcome = BulkOutcome()
     prepared = [_normalise(data) for data in rows]
     owners = code_owners(tenant=tenant, values={key: [data.get(key) for data in prepared] for key in UNIQUE_PER_TENANT})
-    taken = {}  # (key, value) -> id of the new client of this batch that uses it
-    new = []
+    taken = {}  # (key, value) -> index of the row of this batch that uses it
+    same_sync, clashes, new = {}, {}, []  # rows that meet an earlier row of the batch: its index
     for index, data in enumerate(prepared):
         sync_id = data.get("sync_id")
-        if sync_id and (("sync_id", sync_id) in owners or ("sync_id", sync_id) in taken):
-            outcome.existing[index] = owners.get(("sync_id", sync_id)) or taken[("sync_id", sync_id)]
+        if sync_id and ("sync_id", sync_id) in owners:
+            outcome.existing[index] = owners[("sync_id", sync_id)]
+            continue
+        if sync_id and ("sync_id", sync_id) in taken:
+            same_sync[index] = taken[("sync_id", sync_id)]
             continue
         clash = next(
             (k for k in UNIQUE_PER_TENANT if data.get(k) and ((k, data[k]) in owners or (k, data[k]) in taken)), None
         )
         if clash is not None:
             key = (clash, data[clash])
-            outcome.errors[index] = (clash, _code_conflict(clash, data[clash], owners.get(key) or taken[key]))
+            if key in owners:
+                outcome.errors[index] = (clash, _code_conflict(clash, data[clash], owners[key]))
+            else:
+                clashes[index] = (clash, taken[key])
             continue
-        if data.get("id") is None:
-            data["id"] = uuid7()
         for key in UNIQUE_PER_TENANT:
             if data.get(key):
-                taken[(key, data[key])] = data["id"]
+                taken[(key, data[key])] = index
         new.append(index)
-    ids = insert_rows(Client, tenant=tenant, rows=[_stamp_location(prepared[i]) for i in new])
+    now = now_ms()
+    ids = insert_rows(Client, tenant=tenant, rows=[_stamp_location(prepared[i], now) for i in new])
     outcome.created = dict(zip(new, ids, strict=True))
+    for index, first in same_sync.items():
+        outcome.existing[index] = outcome.created[first]
+    for index, (key, first) in clashes.items():
+        outcome.errors[index] = (key, _code_conflict(key, prepared[index][key], outcome.created[first]))
     return outcome
 
 

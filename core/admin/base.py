@@ -12,6 +12,8 @@ from django.db import models
 from core import services
 from core.models import TenantModel
 
+from .dataio import DataImportExportMixin
+
 SERVER_FIELDS = ("id", "created_at", "updated_at", "version")
 
 
@@ -32,7 +34,7 @@ class DefaultingJSONField(forms.JSONField):
         return self.default() if result is None else result
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class TenantScopedAdmin(DataImportExportMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # an exact count per page view is what makes big tables slow
     date_hierarchy = None
