@@ -5,7 +5,7 @@
 psycopg 3 and orjson, one persistent connection per worker, no Django. It answers
 `GET /v1/client` with the parameters the benchmark uses (page, per_page, search, channel,
 from__id; ids in ascending order) with the same envelope (family D, page URLs included) and
-the same documents as the app: the same columns, the tag/contact/speciality id arrays, and an
+the same documents as the app: the same columns, the id arrays of the many-to-many fields, and an
 exact total. The tenant is resolved once per worker (no API key lookup per request).
 
 RAW_COUNT=exact (default) counts with COUNT(*) on every request; RAW_COUNT=kept reads the
@@ -110,7 +110,7 @@ class Database:
     def cursor(self):
         if self.connection is None or self.connection.closed:
             url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-            # The app's session settings (config/settings.py) plus jit=off (see bench/README.md).
+            # The app's session settings (config/settings.py).
             self.connection = psycopg.connect(
                 url, autocommit=True, options="-c max_parallel_workers_per_gather=0 -c jit=off"
             )

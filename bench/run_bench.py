@@ -363,9 +363,11 @@ def main(argv=None):
     else:
         load, tool = run_wrk, "wrk " + subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
 
+    started = dt.datetime.now().astimezone()
+    revision = git_revision()  # the code the servers load now (others may commit meanwhile)
     results_dir = ROOT / dataset.RESULTS_DIR
     results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = started.strftime("%Y%m%d-%H%M%S")
     env = {k: v for k, v in os.environ.items() if k not in ("CONN_MAX_AGE", "DEBUG")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", DATABASE_URL=url)
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
@@ -423,7 +425,16 @@ def main(argv=None):
         for server in servers.values():
             server.stop()
 
-    report = render_report(table, rows=rows, args=args, tool=tool, paths=paths, notes=[n for n in notes if n])
+    report = render_report(
+        table,
+        rows=rows,
+        args=args,
+        tool=tool,
+        paths=paths,
+        notes=[n for n in notes if n],
+        started=started,
+        revision=revision,
+    )
     out = results_dir / f"{stamp}.md"
     out.write_text(report)
     print()
@@ -441,14 +452,14 @@ def format_row(row) -> str:
     return text + f" | others' CPU {max(row['others']):.0%}"
 
 
-def render_report(table, *, rows, args, tool, paths, notes) -> str:
+def render_report(table, *, rows, args, tool, paths, notes, started, revision) -> str:
     has_raw = any("raw" in r for r in table)
     lines = [
         f"# GET /v1/client, {rows:,} clients in one tenant",
         "",
-        f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"- date: {started.isoformat(timespec='seconds')} (start)",
         f"- machine: {machine()}",
-        f"- app: gunicorn config.wsgi, {args.workers} sync workers, DEBUG off, CONN_MAX_AGE default; revision {git_revision()}",
+        f"- app: gunicorn config.wsgi, {args.workers} sync workers, DEBUG off, CONN_MAX_AGE default; revision {revision}",
         f"- raw: gunicorn bench.raw_wsgi, {args.workers} workers, totals {args.raw_count}"
         if has_raw
         else "- raw: not run",

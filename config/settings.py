@@ -88,7 +88,9 @@ DATABASES = {
 }
 # Persistent connections halve the cost of a request (PERFORMANCE-NOTES.md, lesson 4).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Off by default: a health check is a `SELECT 1` before every request's first query (a round trip
+# per request on the hottest lists). Turn it on where the database restarts under the app.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parallel query buys nothing on two cores; JIT compilation costs more than it saves on short
     # API queries; a runaway regex or filter must not hold a backend.
