@@ -84,7 +84,18 @@ def scenarios(namespace: str) -> tuple[dict[str, str], int]:
         "search": f"/v1/client?search={dataset.SELECTIVE_TERM}",
         "channel": f"/v1/client?channel={channel}",
         "cursor": f"/v1/client?{urllib.parse.urlencode({'from__id': str(middle), 'sortBy': sort_by})}",
+        **variant_scenarios(namespace),
     }, rows
+
+
+def variant_scenarios(namespace: str) -> dict[str, str]:
+    """Variant pages by product and by category, when bench/load_catalogue.py loaded a catalogue
+    (app only: run them with --no-raw, the bare app serves clients)."""
+    ids = ROOT / dataset.RESULTS_DIR / f"catalogue-{namespace}.txt"
+    if not ids.is_file():
+        return {}
+    product, category = ids.read_text().split()
+    return {"variant_product": f"/v1/variant?product={product}", "variant_category": f"/v1/variant?category={category}"}
 
 
 # Servers --------------------------------------------------------------------------------------
