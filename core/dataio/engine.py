@@ -38,7 +38,7 @@ from .bulk import PlannerStatistics, among
 from .coerce import coerce_cells, coerce_row, converter_for
 from .compare import equal, parse_timestamp, same_document, without_ids
 from .keys import SeenKeys, fingerprint
-from .pipeline import BatchWriter
+from .pipeline import BatchWriter, forget_logged_queries
 from .readers import FileError, Malformed, open_source
 from .references import References, Unresolved
 from .report import CREATED, FAILED, ROW, SKIPPED, UNCHANGED, UPDATED, ImportReport, describe, flatten
@@ -109,7 +109,8 @@ class Importer:
         )
         self.model = resource.model
         self.label = ids.model_label(self.model)
-        self.context = {"tenant": tenant, "actor": options.actor or IMPORT_ACTOR}
+        # `importing` lets a serializer relax what no export can carry (a rep's password).
+        self.context = {"tenant": tenant, "actor": options.actor or IMPORT_ACTOR, "importing": True}
         self.serializer = resource.serializer_class(context=self.context)
         self.fields = self.serializer.fields
         self.validator = RowValidator(self.serializer)
@@ -201,6 +202,7 @@ class Importer:
 
     # A batch -----------------------------------------------------------------------------------
     def process(self, batch) -> None:
+        forget_logged_queries()
         rows = [self.prepare(number, raw) for number, raw in batch]
         self.plan(rows)
         if self.writer is not None:

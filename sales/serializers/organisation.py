@@ -68,8 +68,15 @@ class RepSerializer(ResourceSerializer):
         ]  # fmt: skip
         aliases = {"team_id": "team"}
 
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.context.get("importing"):  # see create_rep
+            fields["password"].required = False
+        return fields
+
     def create(self, validated_data):
-        return services.create_rep(tenant=self.tenant, data=validated_data)
+        importing = bool(self.context.get("importing"))
+        return services.create_rep(tenant=self.tenant, data=validated_data, password_optional=importing)
 
     def update(self, instance, validated_data):
         return services.update_rep(rep=instance, data=validated_data)

@@ -111,11 +111,16 @@ def save_rep(*, rep: Rep, password: str | None = None) -> Rep:
 
 
 @transaction.atomic
-def create_rep(*, tenant: Tenant, data: dict) -> Rep:
+def create_rep(*, tenant: Tenant, data: dict, password_optional: bool = False) -> Rep:
+    """`password_optional` (data imports: no export carries a rep's password) creates a rep
+    without one as a rep that cannot sign in until staff set a password."""
     data = dict(data)
     password = data.pop("password", None)
     if password is None:
-        raise ValidationError({"password": ["This field is required."]})
+        if not password_optional:
+            raise ValidationError({"password": ["This field is required."]})
+        rep = Rep(tenant=tenant, password=make_password(None), **data)  # unusable ("!…")
+        return save_rep(rep=rep)
     return save_rep(rep=Rep(tenant=tenant, **data), password=password)
 
 

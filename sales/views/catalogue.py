@@ -47,6 +47,7 @@ class PopulateOtherResources:
 class ProductCategoryViewSet(ResourceViewSet):
     queryset = ProductCategory.objects.all()
     serializer_class = s.ProductCategorySerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name", "type"]
 
@@ -54,6 +55,7 @@ class ProductCategoryViewSet(ResourceViewSet):
 class ProductSubCategoryViewSet(ResourceViewSet):
     queryset = ProductSubCategory.objects.all()
     serializer_class = s.ProductSubCategorySerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name", "parent_id"]
     populate = {"parent_id": s.ProductCategorySerializer}
@@ -62,6 +64,7 @@ class ProductSubCategoryViewSet(ResourceViewSet):
 class ProductBrandViewSet(ResourceViewSet):
     queryset = ProductBrand.objects.all()
     serializer_class = s.ProductBrandSerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name"]
 
@@ -69,6 +72,7 @@ class ProductBrandViewSet(ResourceViewSet):
 class ProductGroupViewSet(ResourceViewSet):
     queryset = ProductGroup.objects.all()
     serializer_class = s.ProductGroupSerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name"]
 
@@ -78,6 +82,7 @@ class ProductModifiersGroupViewSet(ResourceViewSet):
 
     queryset = ProductModifiersGroup.objects.all()
     serializer_class = s.ProductModifiersGroupSerializer
+    natural_key = ("name",)
     search_fields = ["name", "description"]
     filter_fields = ["name", "is_required"]
     operations = {"list", "create", "retrieve", "update", "destroy", "remove"}
@@ -92,6 +97,7 @@ class ProductModifiersGroupViewSet(ResourceViewSet):
 class ProductViewSet(PopulateOtherResources, ResourceViewSet):
     queryset = Product.objects.all()
     serializer_class = s.ProductSerializer
+    natural_key = ("sku",)
     search_fields = ["name", "local_name", "sku", "barcode"]
     filter_fields = [
         "name", "sku", "barcode", "category", "sub_category", "brand", "product_groups", "modifiers_group",
@@ -124,6 +130,7 @@ class VariantViewSet(ResourceViewSet):
 
     queryset = Variant.objects.all()
     serializer_class = s.VariantSerializer
+    natural_key = ("sku",)
     search_fields = ["name", "local_name", "sku", "barcode"]
     filter_fields = ["product", "sku", "barcode", "name", "uuid", "default", "modifiers_groups"]
     hide_disabled_by_default = True

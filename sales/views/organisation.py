@@ -24,6 +24,7 @@ class TeamViewSet(OrganisationViewSet):
 
     queryset = Team.objects.all()
     serializer_class = s.TeamSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name"]
 
@@ -36,6 +37,7 @@ class TeamViewSet(OrganisationViewSet):
 class RepViewSet(OrganisationViewSet):
     queryset = Rep.objects.all()
     serializer_class = s.RepSerializer
+    natural_key = ("email",)
     search_fields = ["name", "email", "username", "phone"]
     filter_fields = ["name", "email", "username", "phone", "role", "team_id"]
     populate = {"team_id": s.TeamSerializer}
@@ -44,6 +46,7 @@ class RepViewSet(OrganisationViewSet):
 class RouteViewSet(OrganisationViewSet):
     queryset = Route.objects.all()
     serializer_class = s.RouteSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name", "rep_id", "day"]
     populate = {"rep_id": s.RepSerializer}
@@ -58,6 +61,7 @@ class RouteViewSet(OrganisationViewSet):
 class WarehouseViewSet(OrganisationViewSet):
     queryset = Warehouse.objects.all()
     serializer_class = s.WarehouseSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name"]
 
@@ -65,6 +69,7 @@ class WarehouseViewSet(OrganisationViewSet):
 class SupplierViewSet(OrganisationViewSet):
     queryset = Supplier.objects.all()
     serializer_class = s.SupplierSerializer
+    natural_key = ("name",)
     search_fields = ["name", "email", "phone"]
     filter_fields = ["name", "email", "phone"]
 
@@ -72,6 +77,7 @@ class SupplierViewSet(OrganisationViewSet):
 class ReturnReasonViewSet(OrganisationViewSet):
     queryset = ReturnReason.objects.all()
     serializer_class = s.ReturnReasonSerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name"]
 
@@ -79,6 +85,7 @@ class ReturnReasonViewSet(OrganisationViewSet):
 class InventoryAdjustmentReasonViewSet(OrganisationViewSet):
     queryset = InventoryAdjustmentReason.objects.all()
     serializer_class = s.InventoryAdjustmentReasonSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name", "type"]
 

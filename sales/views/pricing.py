@@ -22,6 +22,7 @@ NULL_WORDS = {"nil", "null", "none", ""}
 class TaxViewSet(ResourceViewSet):
     queryset = Tax.objects.all()
     serializer_class = s.TaxSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name", "type", "rate"]
 
@@ -32,6 +33,7 @@ class MeasureUnitViewSet(ResourceViewSet):
 
     queryset = MeasureUnit.objects.all()
     serializer_class = s.MeasureUnitSerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name"]
     populate = {"parent": s.MeasureUnitSerializer}
@@ -57,6 +59,7 @@ class MeasureUnitFamilyViewSet(ResourceViewSet):
 
     queryset = MeasureUnitFamily.objects.all()
     serializer_class = s.MeasureUnitFamilySerializer
+    natural_key = ("name",)
     search_fields = ["name", "local_name"]
     filter_fields = ["name", "local_name", "measureunits"]
     populate = {"measureunits": s.MeasureUnitSerializer}
@@ -74,6 +77,7 @@ class PriceListViewSet(ResourceViewSet):
 
     queryset = PriceList.objects.all()
     serializer_class = s.PriceListSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name"]
 
@@ -91,6 +95,7 @@ class PriceListItemViewSet(ResourceViewSet):
 class MslViewSet(ResourceViewSet):
     queryset = Msl.objects.all()
     serializer_class = s.MslSerializer
+    natural_key = ("name",)
     search_fields = ["name"]
     filter_fields = ["name", "client", "rep"]
     populate = {"client": CLIENT, "rep": REP}
