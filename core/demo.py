@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -150,7 +151,18 @@ def load(*, admin_password: str | None = None, staff_password: str | None = None
         clients=list(Client.objects.filter(tenant=tenant).order_by("pk")),
         actor=DEMO_ACTOR,
     )
-    for model in (Client, ClientChannel, ClientContact, ClientLocation, Speciality, Tag, MailUnsubscribe, Media):
+    sales_models = [apps.get_model("sales", name) for name in ("Product", "Variant", "Rep", "Route")]
+    for model in (
+        Client,
+        ClientChannel,
+        ClientContact,
+        ClientLocation,
+        Speciality,
+        Tag,
+        MailUnsubscribe,
+        Media,
+        *sales_models,
+    ):
         result.counts[model._meta.verbose_name_plural] = model.objects.filter(tenant=tenant).count()
     return result
 

@@ -187,9 +187,11 @@ def test_load_demo_data_is_idempotent(db):
     def counts():
         return [m.objects.count() for m in (Tenant, User, Client, ClientContact, ClientLocation, Tag, Setting)]
 
-    call_command("load_demo_data", "--admin-password", "first-pass", stdout=StringIO())
+    out = StringIO()
+    call_command("load_demo_data", "--admin-password", "first-pass", stdout=out)
     first = counts()
     assert first[2] >= 30  # clients
+    assert f"{first[2]} clients" in out.getvalue() and " products, " in out.getvalue() and " routes." in out.getvalue()
     call_command("load_demo_data", "--admin-password", "second-pass", stdout=StringIO())
     assert counts() == first
 
