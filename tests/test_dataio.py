@@ -378,8 +378,11 @@ def _unportable(resource) -> list[str]:
     return [n for n, f in serializer.fields.items() if f.write_only and f.required]
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv", "jsonl", "xlsx"])
 @pytest.mark.parametrize("name", importable_resources())
-def test_every_resource_exports_and_imports_back(name, tmp_path, tenant, other_tenant):
+def test_every_resource_exports_and_imports_back(name, fmt, tmp_path, tenant, other_tenant):
+    """In every format: a spreadsheet cell carries a decimal the API writes as a string (a
+    product's base_price) and a list of objects (a route's clients) back to the same value."""
     resource = get_resource(name)
     factory = factory_for(resource.model)
     if factory is None or resource.model._meta.db_table not in connection.introspection.table_names():
@@ -402,7 +405,7 @@ def test_every_resource_exports_and_imports_back(name, tmp_path, tenant, other_t
                 and dependency.model.objects.filter(tenant=tenant).exists()
             ):
                 copy(dependency)
-        path = str(tmp_path / f"{res.name.replace('/', '-')}.json")
+        path = str(tmp_path / f"{res.name.replace('/', '-')}.{fmt}")
         assert run("export_data", res.name, "--tenant", "acme", "--output", path)[0] == 0
         code, out, err = run("import_data", res.name, path, "--tenant", "globex")
         assert code == 0, out + err
@@ -423,7 +426,7 @@ def test_every_resource_exports_and_imports_back(name, tmp_path, tenant, other_t
         return json.dumps(out, sort_keys=True)
 
     assert sorted(portable(d, mapping=False) for d in copied) == sorted(portable(d, mapping=True) for d in source)
-    path = str(tmp_path / f"{name.replace('/', '-')}.json")
+    path = str(tmp_path / f"{name.replace('/', '-')}.{fmt}")
     code, out, _ = run("import_data", name, path, "--tenant", "globex")
     assert code == 0 and "0 created" in out and "0 updated" in out, out
 
@@ -447,7 +450,7 @@ def _targets(resource):
         ("empty.csv", "", "The file is empty"),
         ("twice.csv", "name,name\nA,B\n", "Column 'name' appears twice"),
         ("broken.json", '[{"name": "A"}, {"name": "B",}]', "Invalid JSON (Expecting property name"),
-        ("object.json", '{"data": []}', "Expected a JSON array of documents"),
+        ("object.json", '{"total": 3}', "The file is a JSON object, not an array of documents"),
         ("keys.json", '[{"name": "A"}, {"name": "B", "colour": "red"}]', "Unknown key for client: colour."),
         ("book.xlsx", b"PK\x03\x04 not really a zip", "not a valid .xlsx workbook"),
     ],
@@ -795,3 +798,178 @@ def test_reps_import_without_a_password_and_cannot_sign_in_until_one_is_set(tmp_
     assert api.put(f"/v1/rep/{rep.pk}", {"password": "s3cret-Pass"}, format="json").status_code == 200
     rep.refresh_from_db()
     assert rep.check_password("s3cret-Pass")
+
+
+# References inside documents -----------------------------------------------------------------------
+def test_references_inside_documents_resolve_like_top_level_ones(tmp_path, tenant, other_tenant):
+    """A route's `clients[{client_id, priority}]` name clients by a Repzo ObjectId, a client_code
+    or (in another tenant's export) that tenant's ids, resolved as top-level references are; a
+    csv cell carries the list as JSON."""
+    from tests.factories_sales_organisation import RepFactory
+
+    clients = [
+        {"_id": CLIENT_OIDS[0], "name": "Corner Shop", "client_code": "R-1"},
+        {"_id": CLIENT_OIDS[1], "name": "Kiosk", "client_code": "R-2"},
+    ]
+    assert run("import_data", "client", write(tmp_path, "c.json", json.dumps(clients)), "--tenant", "acme")[0] == 0
+    RepFactory(tenant=tenant, email="sam@example.test")
+    routes = [
+        {
+            "_id": "65e000000000000000000001",
+            "name": "North",
+            "day": "sun",
+            "rep_id": "sam@example.test",
+            "clients": [{"client_id": CLIENT_OIDS[1], "priority": 1}, {"client_id": "R-1", "priority": 2}],
+        },
+        {"name": "South", "day": "mon", "clients": [{"client_id": "R-1"}, {"client_id": "R-9"}]},
+    ]
+    path = write(tmp_path, "routes.json", json.dumps(routes))
+    code, out, _ = run("import_data", "route", path, "--tenant", "acme")
+    assert code == 1 and "1 created" in out
+    assert "row 2: clients.1.client_id: Not found: no client has client_code 'R-9'." in out
+    shop, kiosk = (Client.objects.get(tenant=tenant, client_code=c) for c in ("R-1", "R-2"))
+    north = by("name", docs("route", tenant))["North"]
+    assert north["clients"] == [{"client_id": str(kiosk.pk), "priority": 1}, {"client_id": str(shop.pk), "priority": 2}]
+    code, out, _ = run("import_data", "route", path, "--tenant", "acme")  # again: nothing changes
+    assert "0 created" in out and "1 unchanged" in out and "0 updated" in out
+
+    for resource in ("client", "rep", "route"):
+        exported = str(tmp_path / f"{resource}.csv")
+        assert run("export_data", resource, "--tenant", "acme", "--output", exported)[0] == 0
+        code, out, err = run("import_data", resource, exported, "--tenant", "globex")
+        assert code == 0, out + err
+    copied = by("name", docs("route", other_tenant))["North"]
+    assert [c["client_id"] for c in copied["clients"]] == [
+        mapped(other_tenant, Client, str(kiosk.pk)),
+        mapped(other_tenant, Client, str(shop.pk)),
+    ]
+
+
+# Files as people make them -------------------------------------------------------------------------
+def test_spreadsheet_exports_from_other_tools_import(tmp_path, tenant):
+    """Excel's 'CSV UTF-8' (a BOM, CRLF, rows of empty cells at the end), a semicolon-separated
+    CSV, an xlsx with padded header cells and empty rows below the data, and an API list
+    response saved as it came."""
+    from openpyxl import Workbook
+
+    excel = b"\xef\xbb\xbfname,client_code,city\r\nBom Shop,B1,Amman\r\nCrlf,B2,Irbid\r\n,,\r\n, ,,,\r\n"
+    code, out, _ = import_clients(tmp_path, excel, name="excel.csv")  # rows of empty cells are no rows
+    assert code == 0 and "client: 2 rows" in out and "2 created" in out, out
+    code, out, _ = import_clients(tmp_path, 'name;client_code;city\nSemi;S1;"Irbid; north"\n', name="semi.csv")
+    assert code == 0 and "1 row in" in out and "1 created" in out
+    book = Workbook()
+    sheet = book.active
+    sheet.append([" name ", "client_code  ", " city"])
+    sheet.append(["Sheet Shop", 1001, "Zarqa"])
+    sheet.append([None, None, None])
+    sheet.append(["", " ", None])
+    sheet["B9"].value = None  # a touched cell further down stretches the sheet's dimension
+    book.save(tmp_path / "book.xlsx")
+    code, out, _ = run("import_data", "client", str(tmp_path / "book.xlsx"), "--tenant", "acme")
+    assert code == 0 and "1 created" in out, out
+    response = {"data": [{"name": "Api Shop", "client_code": "A1"}], "total_result": 1, "current_page": 1}
+    code, out, _ = run("import_data", "client", write(tmp_path, "page.json", json.dumps(response)), "--tenant", "acme")
+    assert code == 0 and "1 created" in out
+    rows = {c.client_code: (c.name, c.city) for c in Client.objects.filter(tenant=tenant)}
+    assert rows == {
+        "B1": ("Bom Shop", "Amman"),
+        "B2": ("Crlf", "Irbid"),
+        "S1": ("Semi", "Irbid; north"),
+        "1001": ("Sheet Shop", "Zarqa"),
+        "A1": ("Api Shop", ""),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "content"), [("header.csv", "name,client_code\r\n"), ("empty.jsonl", ""), ("e.json", "[]")]
+)
+def test_a_file_without_rows_imports_nothing_and_says_so(name, content, tmp_path, tenant):
+    code, out, _ = run("import_data", "client", write(tmp_path, name, content), "--tenant", "acme")
+    assert code == 0 and "client: 0 rows" in out and "The file has no rows to import" in out
+
+
+def _xlsx_bytes() -> bytes:
+    from openpyxl import Workbook
+
+    stream = io.BytesIO()
+    Workbook().save(stream)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fmt", "message"),
+    [
+        ("book.csv", _xlsx_bytes(), None, "The file is an xlsx workbook (a zip archive), not csv text"),
+        ("book.xlsx", _xlsx_bytes(), "json", "The file is an xlsx workbook (a zip archive), not json text"),
+        ("rows.json", '[\n{"name": "A"},\n{"name": "B"}\n]\n', "jsonl", "The file is a JSON array: read it as json"),
+        ("rows.json", '[{"name": "A"}]', "csv", "The file looks like JSON (it starts with '['), not CSV"),
+        ("rows.csv", "name,client_code\nA,A1\n", "json", "The file is not JSON: it starts with 'name,client_code'"),
+        ("rows.csv", "name,client_code\nA,A1\n", "jsonl", "The file is not JSON lines"),
+        ("rows.csv", "name,client_code\nA,A1\n", "xlsx", "not an xlsx workbook; it looks like text: read it as csv"),
+        ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), None, "an old Excel workbook (.xls)"),
+        ("rows.txt", "name\nA\n", None, "Cannot tell the format from the file name 'rows.txt'"),
+        ("one.json", '{"name": "A", "client_code": "A1"}', None, "The file is a JSON object, not an array"),
+    ],
+    ids=[
+        "xlsx-as-csv",
+        "xlsx-as-json",
+        "json-as-jsonl",
+        "json-as-csv",
+        "csv-as-json",
+        "csv-as-jsonl",
+        "csv-as-xlsx",
+        "xls",
+        "txt",
+        "one-document",
+    ],
+)
+def test_a_file_read_as_another_format_is_refused_naming_the_right_one(name, content, fmt, message, tmp_path, tenant):
+    """Checked on the first bytes, before any row is read: a JSON array read as JSON lines would
+    otherwise import its last line (the one document without a trailing comma) and fail the rest."""
+    extra = ["--format", fmt] if fmt else []
+    code, out, err = run("import_data", "client", write(tmp_path, name, content), "--tenant", "acme", *extra)
+    assert code == 2 and message in err and "Nothing was imported." in err and "Traceback" not in err
+    assert not Client.objects.exists()
+
+
+def test_paths_that_cannot_be_read_or_written_are_clear_errors(tmp_path, tenant, monkeypatch):
+    ClientFactory(tenant=tenant, client_code="C1")
+    path = write(tmp_path, "c.csv", "name,client_code\nA,A1\n")
+    code, _, err = run("import_data", "client", str(tmp_path), "--tenant", "acme")
+    assert code == 2 and f"Not a file: {tmp_path}" in err
+    code, _, err = run("import_data", "client", path, "--tenant", "acme", "--errors", str(tmp_path / "no" / "e.csv"))
+    assert code == 2 and "Cannot write --errors" in err and "No such file or directory" in err
+    report = import_file(resource="client", tenant=tenant, path=str(tmp_path), fmt="csv")  # the engine alone
+    assert report.exit_code == 2 and report.file_errors[0].startswith("The file cannot be read: Is a directory")
+    code, _, err = run("export_data", "client", "--tenant", "acme", "--output", str(tmp_path / "no" / "c.csv"))
+    assert code == 2 and "Cannot write" in err and "No such file or directory" in err
+    monkeypatch.setattr("core.dataio.writers.XLSX_MAX_ROWS", 0)  # a worksheet's limit, made reachable
+    code, _, err = run("export_data", "client", "--tenant", "acme", "--output", str(tmp_path / "c.xlsx"))
+    assert code == 2 and "An xlsx worksheet holds at most 0 rows: export as csv or jsonl." in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]  # no partial export left behind
+    assert Client.objects.filter(tenant=tenant).count() == 1
+
+
+# The admin on every resource -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", [r.name for r in all_resources()])
+def test_admin_exports_every_resource_in_every_format_and_previews_it_back(name, client, tenant):
+    from core.models import User
+
+    client.force_login(User.objects.create_superuser(username="root", password="pw", email="root@example.test"))
+    resource = get_resource(name)
+    factory_for(resource.model).create_batch(2, tenant=tenant)
+    opts = resource.model._meta
+    base = f"/admin/{opts.app_label}/{opts.model_name}/"
+    assert f'href="{base}import/"' in client.get(base).text
+    selected = [str(pk) for pk in resource.model.objects.filter(tenant=tenant).values_list("pk", flat=True)]
+    for fmt in ("csv", "json", "jsonl", "xlsx"):
+        response = client.post(base, {"action": f"export_{fmt}", "_selected_action": selected})
+        assert response.status_code == 200 and response["Content-Disposition"].endswith(f'.{fmt}"')
+        upload = io.BytesIO(b"".join(response.streaming_content))
+        upload.name = f"{name.replace('/', '-')}.{fmt}"
+        preview = client.post(f"{base}import/", {"file": upload, "mode": "create", "tenant": str(tenant.pk)})
+        report = preview.context["report"]
+        assert not report.file_errors and [str(e) for e in report.errors] == [], fmt
+        assert report.counts["unchanged"] == len(selected), (fmt, report.counts)
+        done = client.post(f"{base}import/", {"token": preview.context["token"], "confirm": "1"})
+        assert done.status_code == 302

@@ -5,7 +5,7 @@ Every resource admin (TenantScopedAdmin inherits this) gets
   what an existing row means; the engine runs as a dry run and the page shows what would
   happen (counts, each failed row's field and reason, the first rows' planned actions); then
   "Confirm" imports the same file, kept meanwhile in a private temporary directory;
-* "Export selected rows as CSV / JSON / XLSX" actions: the documents as the API renders them.
+* "Export selected rows as CSV / JSON / JSONL / XLSX" actions: the documents as the API renders them.
 
 Staff import into their own tenant; a superuser picks the tenant.
 """
@@ -26,13 +26,13 @@ from django.utils import timezone
 
 from core.dataio import FORMATS, ImportOptions, ImportReport, export_resource, import_file, resource_for_model
 from core.dataio.readers import guess_format
-from core.dataio.writers import CONTENT_TYPES
+from core.dataio.writers import CONTENT_TYPES, ExportError
 from core.models import Tenant
 
 UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "dataio-uploads")
 UPLOAD_MAX_AGE = 24 * 3600  # an upload never confirmed is deleted after a day
 SESSION_KEY = "dataio_uploads"
-EXPORT_FORMATS = ("csv", "json", "xlsx")
+EXPORT_FORMATS = ("csv", "json", "jsonl", "xlsx")
 MODES = [
     ("create", "Create new rows; a row that already exists is an error"),
     ("update", "Create new rows and update existing ones"),
@@ -100,7 +100,12 @@ class DataImportExportMixin:
             return None
         tenant = Tenant.objects.get(pk=tenant_ids[0])
         buffer = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115  (FileResponse closes it)
-        export_resource(resource, tenant, fmt, buffer, queryset=queryset, bom=fmt == "csv")
+        try:
+            export_resource(resource, tenant, fmt, buffer, queryset=queryset, bom=fmt == "csv")
+        except ExportError as exc:
+            buffer.close()
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
         buffer.seek(0)
         stem = resource.name.replace("/", "-")
         filename = f"{stem}-{tenant.namespace}-{timezone.now():%Y%m%d-%H%M%S}.{fmt}"

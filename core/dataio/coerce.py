@@ -96,6 +96,12 @@ def to_decimal(value):
     return number
 
 
+def to_decimal_text(value):
+    """A decimal the API carries as a JSON string (`"12.50"`): checked, then given as text."""
+    to_decimal(value)
+    return _text(value).strip()
+
+
 def to_json(value):
     if not isinstance(value, str):
         return value
@@ -146,7 +152,8 @@ def converter_for(field, *, cells_are_text=False):
     if isinstance(field, serializers.IntegerField):
         return to_integer
     if isinstance(field, serializers.DecimalField):
-        return to_decimal
+        # A decimal the API writes as a string (`product.base_price`) reads back as text.
+        return to_decimal_text if _written_as_text(field) else to_decimal
     if isinstance(field, (serializers.FloatField, api_fields.EpochMsField)):
         return to_float
     if isinstance(field, serializers.ListField):
@@ -157,7 +164,25 @@ def converter_for(field, *, cells_are_text=False):
         # A documented object column (default {} or null) reads JSON; an any-value column
         # (a setting's value) also takes plain text as a string.
         return to_json if _object_like(field) else to_json_or_text
+    if isinstance(field, serializers.BaseSerializer):
+        return to_json  # nested documents
+    if _untyped(field):
+        # A field of our own with no DRF type under it (a route's `clients[]`): its value may
+        # be any JSON, so its cells are JSON (text that is not JSON stays text).
+        return to_json_or_text
     return None if cells_are_text else to_text
+
+
+def _written_as_text(field) -> bool:
+    try:
+        return isinstance(field.to_representation(decimal.Decimal("1")), str)
+    except Exception:  # noqa: BLE001  (a field that cannot render a plain decimal: not text)
+        return False
+
+
+def _untyped(field) -> bool:
+    drf = next(k for k in type(field).__mro__ if k.__module__.startswith("rest_framework."))
+    return drf is serializers.Field and not isinstance(field, api_fields.NamespaceField)
 
 
 def _object_like(field) -> bool:

@@ -117,6 +117,7 @@ class Importer:
         self.writable = self.validator.writable
         self.refs = References(tenant)
         self.targets = References.targets({name: self.fields[name] for name in self.writable})
+        self.nested = References.nested_targets({name: self.fields[name] for name in self.writable})
         self.refs.wrap_fields(self.fields)
         self.validator.use_short_paths(self.refs.short_paths(self.fields))
         self.natural_key = resource.natural_key
@@ -161,6 +162,7 @@ class Importer:
                 self.cell_plan = [(name, self.converters.get(name)) for name in source.columns]
         # Only what the file has: per row, the loops below then touch just these names.
         self.targets = {name: target for name, target in self.targets.items() if name in columns}
+        self.nested = {name: keys for name, keys in self.nested.items() if name in columns}
         self.created_names = [n for n in CREATED_NAMES if n in columns]
         self.updated_names = [n for n in UPDATED_NAMES if n in columns]
         self.dropped = [n for n in columns if n not in self.writable and n != ID_NAME]
@@ -321,7 +323,7 @@ class Importer:
     def _clean(self, name, value):
         """`value` as the field validates it (" a@b.com " -> "a@b.com"), to compare with what
         is stored; the value itself when the field refuses it (the row reports that later)."""
-        if value is None or name in self.targets:
+        if value is None or name in self.targets or name in self.nested:
             return value
         short, check, _ = self.validator.plan[name]
         result = short(value) if short is not None else NO
@@ -453,6 +455,11 @@ class Importer:
                     wanted[model].update(v for v in value if isinstance(v, str))
                 elif isinstance(value, str):
                     wanted[model].add(value)
+            for name, keys in self.nested.items():
+                for _path, item in _nested_items(name, row.values.get(name)):
+                    for key, model in keys.items():
+                        if isinstance(item.get(key), str):
+                            wanted[model].add(item[key])
         unresolved = False
         for model, values in wanted.items():
             unresolved |= refs.prefetch(model, values)
@@ -481,6 +488,14 @@ class Importer:
                     except Unresolved as exc:
                         if not self._defer(row, model, [value], pending):
                             row.errors.append((name, str(exc)))
+            for name, keys in self.nested.items():
+                for path, item in _nested_items(name, row.values.get(name)):
+                    for key, model in keys.items():
+                        if isinstance(item.get(key), str):
+                            try:
+                                item[key] = refs.resolve(model, item[key])
+                            except Unresolved as exc:
+                                row.errors.append((f"{path}.{key}", str(exc)))
         if final:
             for row in rows:
                 row.deferred = False
@@ -649,3 +664,14 @@ class Importer:
             if not isinstance(meta, dict) or meta.get("repzo_id") != row.repzo_id:
                 return False
         return True
+
+
+def _nested_items(name, value):
+    """(path, object) for the objects of a field's value that may hold references: the items
+    of a list of objects (`clients.0`), or the object itself."""
+    if isinstance(value, dict):
+        yield name, value
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield f"{name}.{index}", item

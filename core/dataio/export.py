@@ -63,7 +63,11 @@ def export_resource(resource, tenant, fmt: str, stream, *, queryset=None, bom=Fa
         resource = get_resource(resource)
     columns, json_columns = export_columns(resource)
     writer = make_writer(fmt, stream, columns, json_columns=json_columns, title=resource.name, bom=bom)
-    for doc in iter_documents(resource, tenant, queryset):
-        writer.write(doc)
+    try:
+        for doc in iter_documents(resource, tenant, queryset):
+            writer.write(doc)
+    except BaseException:
+        writer.abort()
+        raise
     writer.close()
     return writer.count

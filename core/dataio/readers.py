@@ -1,4 +1,5 @@
-"""Streaming readers for the import formats: csv, json (a top-level array), jsonl, xlsx.
+"""Streaming readers for the import formats: csv, json (a top-level array, or an API list
+response `{"data": [...]}`), jsonl, xlsx.
 
 Each reader makes two passes over the file. The scan (`open_source`) reads it through once
 without keeping rows: it checks what would stop the import as a whole (wrong encoding, broken
@@ -42,10 +43,66 @@ def guess_format(path: str) -> str | None:
 def open_source(path, fmt: str | None = None) -> "Source":
     fmt = fmt or guess_format(path)
     if fmt not in FORMATS:
-        raise FileError(f"Unknown format {fmt!r}: use --format {'|'.join(FORMATS)}.")
+        raise FileError(
+            f"Cannot tell the format from the file name '{os.path.basename(str(path))}': "
+            f"give it ({'|'.join(FORMATS)}, --format on the command line)."
+        )
     source = {"csv": CsvSource, "json": JsonSource, "jsonl": JsonLinesSource, "xlsx": XlsxSource}[fmt](path)
-    source.scan()
+    try:
+        _check_content(path, fmt)
+        source.scan()
+    except OSError as exc:
+        raise FileError(f"The file cannot be read: {exc.strerror or exc}.") from None
     return source
+
+
+def _check_content(path, fmt: str) -> None:
+    """Refuse a file whose first bytes say it is another format than the one it is read as
+    (an extension or a --format that does not match the content), before reading it as such."""
+    with open(path, "rb") as raw:
+        head = raw.read(512)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return  # text in another encoding: the reader says so
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileError("The file is an old Excel workbook (.xls): save it as .xlsx or as 'CSV UTF-8'.")
+    is_zip = head.startswith(b"PK\x03\x04")
+    if fmt == "xlsx":
+        if head and not is_zip:
+            kind = "JSON: read it as json or jsonl" if _first_char(head) in ("[", "{") else "text: read it as csv"
+            raise FileError(f"The file is not an xlsx workbook; it looks like {kind} (--format).")
+        return
+    if is_zip:
+        raise FileError(
+            f"The file is an xlsx workbook (a zip archive), not {fmt} text: read it as xlsx (--format xlsx)."
+        )
+    first = _first_char(head)
+    if fmt == "csv" and first in ("[", "{"):
+        raise FileError(
+            f"The file looks like JSON (it starts with '{first}'), not CSV: read it as json or jsonl (--format)."
+        )
+    if fmt == "json" and first not in ("", "[", "{"):
+        raise FileError(
+            f"The file is not JSON: it starts with {_start(head)!r}. A json file holds an array of "
+            "documents ('[' first); read a CSV file as csv (--format csv)."
+        )
+    if fmt == "jsonl" and first not in ("", "{"):
+        what = (
+            "a JSON array: read it as json (--format json)"
+            if first == "["
+            else "not JSON lines (one {...} document a line)"
+        )
+        raise FileError(f"The file is {what}.")
+
+
+def _first_char(head: bytes) -> str:
+    """The first character after a UTF-8 BOM and blanks ('' for none, '?' for non-ASCII)."""
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    return chr(text[0]) if text and text[0] < 128 else ("?" if text else "")
+
+
+def _start(head: bytes) -> str:
+    text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", "replace").strip()
+    return text.splitlines()[0][:40] if text else ""
 
 
 class Source:
@@ -113,7 +170,7 @@ class CsvSource(Source):
                 self.columns = _header(header)
                 total = 0
                 for cells in reader:
-                    if cells:
+                    if not _blank(cells):
                         total += 1
             except UnicodeDecodeError as exc:
                 raise _encoding_error(exc, reader.line_num + 1) from None
@@ -136,12 +193,17 @@ class CsvSource(Source):
             number = 1
             for cells in reader:
                 number += 1
-                if not cells:
-                    continue  # a blank line
+                if _blank(cells):
+                    continue  # a blank line, or a row of empty cells (',,,': spreadsheets leave them)
                 if len(cells) != width:
                     yield number, Malformed(f"The row has {len(cells)} cells; the header has {width} columns.")
                     continue
                 yield number, cells
+
+
+def _blank(cells) -> bool:
+    """No cell of the CSV row has a value (the first cell is tested alone: most rows stop there)."""
+    return not cells or (not cells[0].strip() and not "".join(cells).strip())
 
 
 def _header(cells) -> list[str]:
@@ -177,6 +239,7 @@ class JsonSource(Source):
     format = "json"
     typed = True
     CHUNK = 1 << 16
+    ENVELOPE_KEYS = ("data", "result")  # where the API's list envelopes put the documents
 
     def scan(self) -> None:
         keys, total = {}, 0
@@ -196,25 +259,66 @@ class JsonSource(Source):
         decoder = json.JSONDecoder()
         with _open_text(self.path) as text:
             reader = _Buffer(text, self.CHUNK)
-            if reader.next_char() != "[":
-                raise reader.error("Expected a JSON array of documents ('[' first)")
-            reader.pos += 1
-            number = 0
-            if reader.next_char() == "]":
-                reader.pos += 1
+            first = reader.next_char()
+            if first == "{":
+                yield from self._enveloped(reader, decoder)
+            elif first == "[":
+                yield from self._array(reader, decoder)
             else:
-                while True:
-                    document = reader.decode(decoder)
-                    number += 1
-                    yield number, document
-                    char = reader.next_char()
-                    reader.pos += 1
-                    if char == "]":
-                        break
-                    if char != ",":
-                        raise reader.error("Expected ',' or ']' after a document", back=1)
+                raise reader.error("Expected a JSON array of documents ('[' first)")
             if reader.next_char() != "":
-                raise reader.error("Unexpected content after the array")
+                raise reader.error(f"Unexpected content after the {'array' if first == '[' else 'object'}")
+
+    @staticmethod
+    def _array(reader, decoder):
+        reader.pos += 1  # '['
+        number = 0
+        if reader.next_char() == "]":
+            reader.pos += 1
+            return
+        while True:
+            document = reader.decode(decoder)
+            number += 1
+            yield number, document
+            char = reader.next_char()
+            reader.pos += 1
+            if char == "]":
+                return
+            if char != ",":
+                raise reader.error("Expected ',' or ']' after a document", back=1)
+
+    def _enveloped(self, reader, decoder):
+        """An API list response saved as it came (`{"data": [...], "total_result": 3, ...}`):
+        the documents are the array under one of ENVELOPE_KEYS; the other members are read
+        and dropped."""
+        reader.pos += 1  # '{'
+        found = False
+        if reader.next_char() == "}":
+            reader.pos += 1
+        else:
+            while True:
+                if reader.next_char() != '"':
+                    raise reader.error("Expected a key in double quotes")
+                key = reader.decode(decoder)
+                if reader.next_char() != ":":
+                    raise reader.error("Expected ':' after a key")
+                reader.pos += 1
+                if key in self.ENVELOPE_KEYS and not found and reader.next_char() == "[":
+                    found = True
+                    yield from self._array(reader, decoder)
+                else:
+                    reader.decode(decoder)
+                char = reader.next_char()
+                reader.pos += 1
+                if char == "}":
+                    break
+                if char != ",":
+                    raise reader.error("Expected ',' or '}' after a member", back=1)
+        if not found:
+            raise FileError(
+                "The file is a JSON object, not an array of documents: put the documents in a top-level "
+                'array ([{...}, {...}]); an API list response ({"data": [...]}) is read as well.'
+            )
 
 
 class _Buffer:
@@ -356,8 +460,8 @@ class XlsxSource(Source):
         try:
             sheet = workbook.worksheets[0]
             for number, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-                if all(cell is None or cell == "" for cell in cells):
-                    continue
+                if all(cell is None or (type(cell) is str and not cell.strip()) for cell in cells):
+                    continue  # an empty row (or one of blank text cells)
                 extra = [cell for cell in cells[width:] if cell is not None and cell != ""]
                 if extra:
                     yield number, Malformed(f"The row has values beyond the header's {width} columns.")

@@ -62,6 +62,14 @@ class References:
                 out[name] = (f.queryset.model, False)
         return out
 
+    @staticmethod
+    def nested_targets(fields: dict) -> dict:
+        """{public name: {key: target model}} for the fields whose objects name rows by a key
+        of theirs: a field declares `nested_references = {"client_id": Client}` (a route's
+        `clients[{client_id, priority}]`), and the values under that key are resolved as
+        references are (our id, a foreign id, or the target's natural key)."""
+        return {name: dict(f.nested_references) for name, f in fields.items() if getattr(f, "nested_references", None)}
+
     # Resolving ----------------------------------------------------------------------------------
     def prefetch(self, model, values) -> bool:
         """Resolve in bulk the values not in the cache yet (misses are not cached: a later

@@ -91,7 +91,8 @@ class ImportReport:
         counts = ", ".join(f"{self.counts[o]:,} {o}" for o in OUTCOMES)
         rate = f" in {self.seconds:.1f} s ({self.rows / self.seconds:,.0f} rows/s)" if self.seconds > 0 else ""
         prefix = "Dry run (nothing written): " if self.dry_run else ""
-        return f"{prefix}{self.resource}: {self.rows:,} rows{rate}: {counts}."
+        rows = f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
+        return f"{prefix}{self.resource}: {rows}{rate}: {counts}."
 
     def lines(self, *, limit: int = 1000) -> list[str]:
         out = [f"File error: {message}" for message in self.file_errors]
@@ -99,6 +100,8 @@ class ImportReport:
             out.append("Nothing was imported.")
             return out
         out.append(self.summary())
+        if not self.rows:
+            out.append("  The file has no rows to import (only a header, or no documents).")
         shown = self.errors[:limit]
         out.extend(f"  {error}" for error in shown)
         hidden = self.errors_total - len(shown)

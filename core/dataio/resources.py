@@ -10,6 +10,10 @@ as a name or code instead of an id. A resource whose serializer creates rows wit
 `core.services.create_row` (no rule of its own) is written in bulk automatically; one with its
 own create rules is written row by row through its serializer unless it declares a bulk service
 that applies the same rules (see clients.services.client.create_clients_bulk).
+
+A serializer field whose objects name rows by a key of theirs declares it on the field:
+
+    nested_references = {"client_id": Client}   # a route's clients[{client_id, priority}]
 """
 
 import functools

@@ -8,6 +8,7 @@ JSON even when the value is text, so it reads back with its type.
 """
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import decimal
@@ -16,6 +17,10 @@ import io
 import orjson
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet has 1,048,576 rows, one of them the header
+
+
+class ExportError(ValueError):
+    """The rows cannot be written in the format asked for."""
 
 
 def _default(value):
@@ -56,6 +61,9 @@ class Writer:
 
     def close(self) -> None:
         pass
+
+    def abort(self) -> None:
+        """Stop after a failure: release what the writer holds (the stream stays open)."""
 
 
 class JsonWriter(Writer):
@@ -119,13 +127,17 @@ class XlsxWriter(Writer):
 
     def write(self, doc):
         if self.count >= XLSX_MAX_ROWS:
-            raise ValueError(f"An xlsx worksheet holds at most {XLSX_MAX_ROWS:,} rows: export as csv or jsonl.")
+            raise ExportError(f"An xlsx worksheet holds at most {XLSX_MAX_ROWS:,} rows: export as csv or jsonl.")
         json_columns = self.json_columns
         self.sheet.append([self._cell(doc.get(c), c in json_columns) for c in self.columns])
         self.count += 1
 
     def close(self):
         self.workbook.save(self.stream)
+
+    def abort(self):
+        with contextlib.suppress(Exception):
+            self.sheet.close()  # ends the sheet's row generator and its temporary file
 
 
 def _sheet_title(title: str) -> str:

@@ -143,6 +143,7 @@ class RouteClientsField(serializers.Field):
     priorities (missing ones are numbered by the service). Ids are resolved in one query."""
 
     default_error_messages = {"not_a_list": "Expected a list of {{client_id, priority}} objects."}
+    nested_references = {"client_id": Client}  # imports resolve codes and foreign ids (core/dataio)
 
     def __init__(self, **kwargs):
         kwargs["source"] = "*"

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.dataio import FORMATS, UnknownResource, export_resource, get_resource
 from core.dataio.readers import guess_format
+from core.dataio.writers import ExportError
 from core.models import Tenant
 
 
@@ -40,21 +41,30 @@ class Command(BaseCommand):
         if not output:
             out = getattr(self.stdout, "_out", sys.stdout)
             stream = getattr(out, "buffer", None)
-            if stream is None:  # a text stream without bytes underneath (call_command's StringIO)
-                stream = io.BytesIO()
+            try:
+                if stream is None:  # a text stream without bytes underneath (call_command's StringIO)
+                    stream = io.BytesIO()
+                    export_resource(resource, tenant, fmt, stream)
+                    out.write(stream.getvalue().decode("utf-8", "replace"))
+                    return
                 export_resource(resource, tenant, fmt, stream)
-                out.write(stream.getvalue().decode("utf-8", "replace"))
-                return
-            export_resource(resource, tenant, fmt, stream)
+            except ExportError as exc:
+                raise CommandError(str(exc), returncode=2)
             stream.flush()
         else:
             # Written beside the target and moved into place: a failed export leaves no half file.
             directory = os.path.dirname(os.path.abspath(output))
-            handle, partial = tempfile.mkstemp(dir=directory, prefix=".export-", suffix=f".{fmt}")
+            try:
+                handle, partial = tempfile.mkstemp(dir=directory, prefix=".export-", suffix=f".{fmt}")
+            except OSError as exc:
+                raise CommandError(f"Cannot write {output}: {exc.strerror}.", returncode=2)
             try:
                 with os.fdopen(handle, "wb") as stream:
                     count = export_resource(resource, tenant, fmt, stream, bom=True)
                 os.replace(partial, output)
+            except ExportError as exc:
+                os.unlink(partial)
+                raise CommandError(str(exc), returncode=2)
             except BaseException:
                 os.unlink(partial)
                 raise

@@ -53,15 +53,20 @@ class Command(BaseCommand):
             if not fmt:
                 raise CommandError("Reading standard input needs --format.", returncode=2)
             spooled = path = self._spool_stdin()
-        elif not os.path.isfile(path):
+        elif not os.path.exists(path):
             raise CommandError(f"No such file: {path}", returncode=2)
+        elif not os.path.isfile(path):
+            raise CommandError(f"Not a file: {path}", returncode=2)
         mode = "update" if options["update"] else "skip" if options["skip_existing"] else "create"
         with contextlib.ExitStack() as stack:
             if spooled:
                 stack.callback(os.unlink, spooled)
             sink = None
             if options["errors"]:
-                errors_file = stack.enter_context(open(options["errors"], "w", newline="", encoding="utf-8"))
+                try:
+                    errors_file = stack.enter_context(open(options["errors"], "w", newline="", encoding="utf-8"))
+                except OSError as exc:
+                    raise CommandError(f"Cannot write --errors {options['errors']}: {exc.strerror}.", returncode=2)
                 writer = csv.writer(errors_file)
                 writer.writerow(["row", "field", "message"])
                 sink = lambda error: writer.writerow([error.row, error.field, error.message])  # noqa: E731
