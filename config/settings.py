@@ -127,7 +127,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.auth.HasTenant"],
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.FastJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.ResourceAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.handle_exception",
     "COERCE_DECIMAL_TO_STRING": False,

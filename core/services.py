@@ -44,9 +44,35 @@ def update_row(*, instance: models.Model, data: dict) -> models.Model:
     return instance
 
 
+def touch_referrers(*, model: type[models.Model], pks) -> None:
+    """Rows whose documents show the ids of rows about to be deleted change with them: an id
+    leaves a many-to-many list (`client.tags`, `client.speciality`, ...) or a SET_NULL
+    reference becomes null. Move those rows' `__v` and `updatedAt` on, as a save() would, so
+    clients syncing by `from_updatedAt` or `__v` see the change. `pks`: ids or a subquery."""
+    from core.models.base import TenantModel, now_ms
+
+    for relation in model._meta.get_fields(include_hidden=True):  # hidden: related_name="+"
+        if not (relation.auto_created and not relation.concrete and relation.is_relation):
+            continue
+        source = relation.related_model
+        if not issubclass(source, TenantModel):
+            continue
+        if relation.many_to_many:
+            field = relation.field  # the ManyToManyField on `source`
+            links = field.remote_field.through.objects.filter(**{f"{field.m2m_reverse_field_name()}__in": pks})
+            changed = links.values(field.m2m_field_name())
+        elif relation.on_delete is models.SET_NULL:
+            changed = source.objects.filter(**{f"{relation.field.name}__in": pks}).values("pk")
+        else:
+            continue  # CASCADE rows go too; PROTECT/RESTRICT refuse the delete
+        source.objects.filter(pk__in=changed).update(version=models.F("version") + 1, updated_at=now_ms())
+
+
 @transaction.atomic
 def delete_row(*, instance: models.Model) -> None:
-    """Delete one row. A row others still reference raises ProtectedError (409 naming them)."""
+    """Delete one row. A row others still reference raises ProtectedError (409 naming them);
+    rows that list it lose it and count a new version (touch_referrers)."""
+    touch_referrers(model=type(instance), pks=[instance.pk])
     instance.delete()
 
 
@@ -58,7 +84,7 @@ def delete_rows(*, model: type[models.Model], tenant: Tenant, ids: Iterable) -> 
     for raw in ids:
         pk = parse_uuid(raw)
         if pk is None:
-            raise NotFound(f"Not found: {raw}.")
+            raise NotFound(f"Not found: {str(raw)[:100]}.")
         if pk not in wanted:
             wanted.append(pk)
     rows = list(model.objects.select_for_update().filter(tenant=tenant, pk__in=wanted))
@@ -72,6 +98,7 @@ def delete_rows(*, model: type[models.Model], tenant: Tenant, ids: Iterable) -> 
 @transaction.atomic
 def delete_queryset(*, queryset) -> int:
     """Delete rows; a referenced one raises ProtectedError and nothing is deleted."""
+    touch_referrers(model=queryset.model, pks=list(queryset.values_list("pk", flat=True)))
     deleted, _ = queryset.delete()
     return deleted
 

@@ -18,6 +18,9 @@ query count that does not grow with the page size.
             return TagFactory(tenant=tenant, **kwargs)
 """
 
+import datetime as dt
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -93,6 +96,22 @@ JUNK_PARAMS = {
     "disabled": ["maybe"],
     "company_namespace": ['["a", 1]'],
 }
+# JSON inside query parameters that the decoder must refuse (400), not choke on (500).
+DEEP = "[" * 5000 + "]" * 5000
+JUNK_JSON_PARAMS = {
+    "filter": ['{"name": ' + DEEP + "}", '{"name": "\\ud800"}', '{"_id": "\\udfff"}'],
+    "sortBy": [DEEP, '[{"\\ud800": "asc"}]'],
+    "_id": [DEEP, '["\\ud800"]'],
+    "populatedKeys": [DEEP, '["\\ud800"]'],
+}
+# Raw JSON values (not expressible as Python values the test client would encode) that a body
+# must not be able to smuggle into the database or the renderer: lone surrogates, nesting
+# deeper than any document may be stored, JSON's non-numbers.
+RAW_JUNK = ['"\\ud800"', '{"a": "\\udfff"}', '{"\\ud83d": 1}', "[" * 300 + "]" * 300, "NaN", "-Infinity"]
+
+
+def raw_body(base: dict, name: str, raw: str) -> str:
+    return json.dumps({**base, name: "__JUNK__"}).replace('"__JUNK__"', raw)
 
 
 class GarbageInputCase:
@@ -111,6 +130,58 @@ class GarbageInputCase:
                 r = api.post(self.url, {**base, name: junk}, format="json")
                 assert r.status_code < 500, (name, junk, r.status_code, r.content[:300])
 
+    def test_malformed_json_bodies_are_400_and_store_nothing(self, api, tenant):
+        if "create" not in self.operations:
+            pytest.skip("no create")
+        from django.urls import resolve
+
+        serializer = resolve(self.url).func.cls.serializer_class(context={"tenant": tenant})
+        writable = [name for name, field in serializer.fields.items() if not field.read_only]
+        base = self.get_create_data(tenant)
+        before = self.count_in(tenant)
+        for name in writable:
+            for raw in RAW_JUNK:
+                r = api.post(self.url, raw_body(base, name, raw), content_type="application/json")
+                assert r.status_code == 400, (name, raw[:20], r.status_code, r.content[:300])
+                assert r.json()["success"] is False
+        assert self.count_in(tenant) == before
+
+    def test_garbage_updates_never_500_and_the_row_still_renders(self, api, tenant):
+        if "update" not in self.operations:
+            pytest.skip("no update")
+        from django.urls import resolve
+
+        obj = self.make(tenant)
+        serializer = resolve(self.url).func.cls.serializer_class(context={"tenant": tenant})
+        writable = [name for name, field in serializer.fields.items() if not field.read_only]
+        for name in writable:
+            for junk in JUNK_VALUES:
+                r = api.patch(self.detail(obj.pk), {name: junk}, format="json")
+                assert r.status_code < 500, (name, junk, r.status_code, r.content[:300])
+            for raw in RAW_JUNK:
+                r = api.put(self.detail(obj.pk), raw_body({}, name, raw), content_type="application/json")
+                assert r.status_code == 400, (name, raw[:20], r.status_code, r.content[:300])
+        if "retrieve" in self.operations:
+            assert api.get(self.detail(obj.pk)).status_code == 200
+        if "list" in self.operations:
+            assert api.get(self.url, {"per_page": 1000}).status_code == 200
+
+    def test_big_integers_in_json_fields_round_trip(self, api, tenant):
+        """JSON allows integers beyond 64 bits; a free JSON field stores them and every page
+        that shows the row still renders."""
+        if "update" not in self.operations or "integration_meta" not in self.registry_names():
+            pytest.skip("no writable integration_meta")
+        obj = self.make(tenant)
+        meta = {"erp_id": 123456789012345678901234567890, "neg": -(2**64)}
+        r = api.patch(self.detail(obj.pk), {"integration_meta": meta}, format="json")
+        assert r.status_code == 200, r.content
+        assert self.doc(r.json())["integration_meta"] == meta
+        if "list" in self.operations:
+            listed = list_items(self.family, api.get(self.url, {"_id": str(obj.pk)}).json())
+            assert [d["integration_meta"] for d in listed] == [meta]
+        if "retrieve" in self.operations:
+            assert self.doc(api.get(self.detail(obj.pk)).json())["integration_meta"] == meta
+
     def test_garbage_list_parameters_never_500(self, api, tenant):
         if "list" not in self.operations:
             pytest.skip("no list")
@@ -119,6 +190,21 @@ class GarbageInputCase:
             for value in values:
                 r = api.get(self.url, {name: value})
                 assert r.status_code < 500, (name, value, r.status_code, r.content[:300])
+        for name, values in JUNK_JSON_PARAMS.items():
+            for value in values:
+                r = api.get(self.url, {name: value})
+                assert r.status_code == 400, (name, value[:30], r.status_code, r.content[:300])
+        # ranges on every number, date and time field: non-numbers and overflows are 400
+        from core.api import registry as reg
+
+        for name, info in self.registry().fields.items():
+            if info.orm_path is None or info.kind not in (reg.NUMBER, reg.INTEGER, reg.DATETIME, reg.DATE):
+                continue
+            for value in ("nan", "inf", "-Infinity", "1e400", "x"):
+                r = api.get(self.url, {f"from_{name}": value})
+                assert r.status_code == 400, (name, value, r.status_code, r.content[:300])
+            r = api.get(self.url, {"filter": json.dumps({name: "nan"})})
+            assert r.status_code < 500, (name, r.status_code, r.content[:300])
 
 
 @pytest.mark.django_db
@@ -218,6 +304,96 @@ class ResourceAPICase(GarbageInputCase):
             assert api.get(self.url, {"per_page": 100}).status_code == 200
         assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
 
+    def test_sdk_root_path_serves_the_same_resource(self, api, tenant):
+        """The official SDK calls `/<path>` (no /v1): the same operations answer there."""
+        obj = self.make(tenant)
+        if "list" in self.operations:
+            v1, root = api.get(self.url, {"per_page": 100}), api.get(f"/{self.path}", {"per_page": 100})
+            assert root.status_code == 200, root.content
+            assert list_items(self.family, root.json()) == list_items(self.family, v1.json())
+        if "retrieve" in self.operations:
+            assert api.get(f"/{self.path}/{obj.pk}").json() == api.get(self.detail(obj.pk)).json()
+        if "update" in self.operations:
+            r = api.put(f"/{self.path}/{obj.pk}", self.update_data, format="json")  # the SDK's update
+            assert r.status_code == 200, r.content
+            self.assert_matches(self.update_data, self.doc(r.json()))
+        if "destroy" in self.operations:
+            assert api.delete(f"/{self.path}/{obj.pk}").status_code in (200, 409)
+        assert api.delete(f"/{self.path}").status_code == 405
+
+    def test_repzo_list_parameters(self, api, tenant, other_tenant):
+        """QUERY-DIALECTS.md §4 on this resource: sort + sortPageOrder, sortBy in both shapes,
+        `_id` in every wire form, from_/to_ timestamps (epoch ms and ISO, inclusive),
+        from__id/to__id (exclusive), limit/offset, filter (JSON), disabled, search."""
+        if "list" not in self.operations:
+            pytest.skip("no list")
+        for _ in range(3):
+            self.make(tenant)
+        self.make(other_tenant)
+
+        def ids(params):
+            r = api.get(self.url, {"per_page": 1000, **params})
+            assert r.status_code == 200, (params, r.content[:300])
+            return [d["_id"] for d in list_items(self.family, r.json())]
+
+        everything = sorted(ids({}))
+        assert len(everything) == self.count_in(tenant) >= 3
+        a, b, c = everything[0], everything[1], everything[-1]
+        desc = sorted(everything, reverse=True)
+        assert ids({"sortBy": '[{"field": "_id", "type": "desc"}]'}) == desc  # SDK shape
+        assert ids({"sortBy": '[{"_id": "asc"}]'}) == everything  # map shape
+        assert ids({"sort": "_id", "sortPageOrder": "dsc"}) == desc
+        assert api.get(self.url, {"sort": "_id", "sortPageOrder": "sideways"}).status_code == 400
+
+        # _id: k=v, k=JSON array (what the SDK sends), k[]=v, repeated k=v
+        assert ids({"_id": a}) == [a]
+        assert sorted(ids({"_id": json.dumps([a, b])})) == [a, b]
+        assert sorted(ids({"_id[]": [a, b]})) == [a, b]
+        assert sorted(ids({"_id": [a, b]})) == [a, b]
+        assert ids({"_id": "not-an-id"}) == []
+
+        # keyset cursors are exclusive
+        by_id = {"sortBy": '[{"field": "_id", "type": "asc"}]'}
+        assert ids({**by_id, "from__id": a}) == everything[1:]
+        assert ids({**by_id, "to__id": c}) == everything[:-1]
+
+        # from_/to_ on the update time, inclusive, in epoch milliseconds and ISO 8601
+        stamp = "updatedAt" if "updatedAt" in self.registry_names() else "modifiedAt"
+        text = self.doc(api.get(self.detail(a)).json())[stamp] if "retrieve" in self.operations else None
+        if text is not None:
+            ms = int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+            for bound, inside, outside in ((f"from_{stamp}", ms, ms + 1), (f"to_{stamp}", ms, ms - 1)):
+                assert ids({"_id": a, bound: inside}) == [a], bound
+                assert ids({"_id": a, bound: text}) == [a], bound
+                assert ids({"_id": a, bound: outside}) == [], bound
+
+        # the limit/offset family and a JSON filter
+        r = api.get(self.url, {"limit": 1, "offset": 1, **by_id})
+        assert [d["_id"] for d in list_items(self.family, r.json())] == [b]
+        assert ids({"filter": json.dumps({"_id": b})}) == [b]
+        r = api.get(self.url, {"filter": '{"no_such_field": 1}'})
+        assert r.status_code == 400 and "no_such_field" in r.json()["error"]
+        r = api.get(self.url, {"populatedKeys": '["no_such_key"]'})
+        assert r.status_code == 400 and "no_such_key" in r.json()["error"]
+
+        # disabled: only the disabled rows, or only the enabled ones
+        if "disabled" in self.registry_names() and self.registry().get("disabled").orm_path:
+            off = str(self.make(tenant, disabled=True).pk)
+            assert off in ids({"disabled": "true"}) and off not in ids({"disabled": "false"})
+            assert a not in ids({"disabled": "true"})
+
+        # search: a case-insensitive substring of a searched text field finds the row
+        from django.urls import resolve
+
+        view = resolve(self.url).func.cls
+        obj = self.model().objects.get(pk=a)
+        for path in view.search_fields:
+            value = getattr(obj, path, None) if "__" not in path else None
+            if isinstance(value, str) and len(value) >= 3:
+                term = value[1:-1].swapcase() if len(value) > 3 else value.swapcase()
+                assert a in ids({"search": term}), (path, term)
+                break
+
     def test_list_paging_parameters_are_validated(self, api, tenant):
         if "list" not in self.operations:
             pytest.skip("no list")
@@ -274,10 +450,13 @@ class ResourceAPICase(GarbageInputCase):
         data = {**self.get_create_data(tenant), "company_namespace": ["someone-else"]}
         assert api.post(self.url, data, format="json").status_code == 403
 
-    def registry_names(self):
+    def registry(self):
         from django.urls import resolve
 
-        return set(resolve(self.url).func.cls.registry().fields)
+        return resolve(self.url).func.cls.registry()
+
+    def registry_names(self):
+        return set(self.registry().fields)
 
     def test_update_by_put_and_patch(self, api, tenant):
         if "update" not in self.operations:
@@ -315,6 +494,7 @@ class ResourceAPICase(GarbageInputCase):
         # another tenant's id: 404 and nothing deleted
         r = api.post(f"{self.url}/remove", {"ids": [str(a.pk), str(foreign.pk)]}, format="json")
         assert r.status_code == 404
+        assert str(foreign.pk) in r.json()["error"] and str(a.pk) not in r.json()["error"]  # names the missing id
         assert self.model().objects.filter(pk=a.pk).exists()
         # bad bodies
         assert api.post(f"{self.url}/remove", {"ids": "x"}, format="json").status_code in (400, 422)

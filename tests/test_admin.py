@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from clients.models import Tag
+from clients.models import ClientLocation, Tag
 from core.models import ApiKey, User, hash_api_key
 from tests.factories import ClientFactory, TagFactory
 
@@ -136,3 +136,68 @@ def test_staff_key_belongs_to_their_tenant(client, staff, tenant):
     raw = add_key(client, {"name": "staff key"})
     assert ApiKey.objects.get(key_hash=hash_api_key(raw)).tenant == tenant
     assert api_status(raw) == 200
+
+
+# --- every resource of the core and clients apps -----------------------------------------------
+def _factories():
+    from tests import factories as f
+
+    return [
+        ("clients", "client", f.ClientFactory),
+        ("clients", "clientchannel", f.ClientChannelFactory),
+        ("clients", "clientcontact", f.ClientContactFactory),
+        ("clients", "clientlocation", f.ClientLocationFactory),
+        ("clients", "speciality", f.SpecialityFactory),
+        ("clients", "tag", f.TagFactory),
+        ("clients", "mailunsubscribe", f.MailUnsubscribeFactory),
+        ("core", "setting", f.SettingFactory),
+        ("core", "media", f.MediaFactory),
+        ("core", "mediastorage", f.MediaStorageFactory),
+        ("core", "customstatus", f.CustomStatusFactory),
+        ("core", "customlist", f.CustomListFactory),
+        ("core", "customlistitem", f.CustomListItemFactory),
+    ]
+
+
+@pytest.mark.parametrize(("app", "model", "factory"), _factories(), ids=[m for _, m, _ in _factories()])
+def test_every_resource_admin_is_declared_and_tenant_scoped(client, staff, tenant, other_tenant, app, model, factory):
+    from django.contrib import admin
+
+    mine, theirs = factory(tenant=tenant), factory(tenant=other_tenant)
+    model_admin = admin.site._registry[type(mine)]
+    assert model_admin.list_display != ("__str__",) and model_admin.search_fields and model_admin.list_filter
+    for name in ("id", "created_at", "updated_at", "version"):
+        assert name in model_admin.get_readonly_fields(type("R", (), {"user": staff})(), mine)
+
+    client.force_login(staff)
+    base = f"/admin/{app}/{model}/"
+    listing = client.get(base)
+    assert listing.status_code == 200
+    assert f"{mine.pk}/change/" in listing.text and f"{theirs.pk}/change/" not in listing.text
+    searched = client.get(base, {"q": str(mine)[:6]})
+    assert searched.status_code == 200 and f"{theirs.pk}/change/" not in searched.text
+    # another tenant's row cannot be opened, changed or deleted by URL
+    for suffix in ("change/", "delete/", "history/"):
+        r = client.get(f"{base}{theirs.pk}/{suffix}")
+        assert r.status_code in (302, 403, 404), (suffix, r.status_code)
+        assert str(theirs) not in r.text
+    client.post(f"{base}{theirs.pk}/delete/", {"post": "yes"})
+    client.post(base, {"action": "delete_selected", "_selected_action": [str(theirs.pk)], "post": "yes"})
+    assert type(theirs).objects.filter(pk=theirs.pk).exists()
+    assert client.get(f"{base}{mine.pk}/change/").status_code == 200
+
+
+@pytest.mark.filterwarnings("error::django.core.paginator.UnorderedObjectListWarning")  # pages are ordered
+def test_autocomplete_offers_only_the_staff_tenant_rows(client, staff, tenant, other_tenant):
+    mine = ClientFactory(tenant=tenant, name="Acme Pharmacy")
+    theirs = ClientFactory(tenant=other_tenant, name="Globex Pharmacy")
+    client.force_login(staff)
+    params = {"app_label": "clients", "model_name": "clientlocation", "field_name": "client", "term": "Pharmacy"}
+    r = client.get("/admin/autocomplete/", params)
+    assert r.status_code == 200
+    assert [row["id"] for row in r.json()["results"]] == [str(mine.pk)]
+    # posting the other tenant's id anyway is refused by the form
+    form = {"client": str(theirs.pk), "name": "Depot", "address": "1 Road", "location_type": "office"}
+    r = client.post("/admin/clients/clientlocation/add/", {**form, "integration_meta": "{}"})
+    assert r.status_code == 200 and "client" in r.context["adminform"].form.errors
+    assert not ClientLocation.objects.exists()

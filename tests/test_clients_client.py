@@ -165,6 +165,69 @@ def test_deleting_a_tag_pulls_it_from_clients(api, tenant):
     assert api.get(f"/v1/client/{client.pk}").json()["tags"] == [str(keep.pk)]
 
 
+def _age(client):
+    """Put a client's last write in the past, so a sync bound after it finds only new writes."""
+    Client.objects.filter(pk=client.pk).update(updated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+
+
+SINCE = {"from_updatedAt": "2025-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize("how", ["tag", "speciality", "speciality-remove", "contact", "primary-contact"])
+def test_a_client_whose_lists_lose_a_deleted_row_counts_a_new_version(api, tenant, how):
+    """Deleting a tag, speciality or contact changes the documents of the clients that listed
+    it: they move to a new __v and updatedAt, so an SDK syncing by from_updatedAt sees it."""
+    client, bystander = ClientFactory(tenant=tenant), ClientFactory(tenant=tenant)
+    if how == "tag":
+        row = TagFactory(tenant=tenant)
+        client.tags.add(row)
+        url = f"/v1/tag/{row.pk}"
+    elif how.startswith("speciality"):
+        row = SpecialityFactory(tenant=tenant)
+        client.speciality.add(row)
+        url = f"/v1/speciality/{row.pk}"
+    else:
+        row = ClientContactFactory(tenant=tenant)
+        if how == "contact":
+            client.contacts.add(row)
+        else:
+            Client.objects.filter(pk=client.pk).update(primary_contact=row)
+        url = f"/v1/client-contact/{row.pk}"
+    _age(client), _age(bystander)
+    assert [d["_id"] for d in api.get("/v1/client", SINCE).json()["data"]] == []
+    if how == "speciality-remove":
+        r = api.post("/v1/speciality/remove", {"ids": [str(row.pk)]}, format="json")
+    else:
+        r = api.delete(url)
+    assert r.status_code == 200, r.content
+    synced = api.get("/v1/client", SINCE).json()["data"]
+    assert [d["_id"] for d in synced] == [str(client.pk)]  # the bystander did not change
+    assert synced[0]["__v"] == 1
+    assert str(row.pk) not in json.dumps(synced[0])
+
+
+def test_a_refused_bulk_delete_moves_no_version(tenant):
+    """delete_rows is all or nothing: a protected row (a channel in use) refuses the whole
+    batch, and the clients that list the other rows keep their version."""
+    from django.db.models import ProtectedError
+
+    from clients.models import ClientChannel, Tag
+    from core import services
+
+    used, free = ClientChannelFactory(tenant=tenant), ClientChannelFactory(tenant=tenant)
+    ClientFactory(tenant=tenant, channel=used)
+    with pytest.raises(ProtectedError):
+        services.delete_rows(model=ClientChannel, tenant=tenant, ids=[str(free.pk), str(used.pk)])
+    assert ClientChannel.objects.filter(pk__in=[used.pk, free.pk]).count() == 2
+
+    tag = TagFactory(tenant=tenant)
+    client = ClientFactory(tenant=tenant)
+    client.tags.add(tag)
+    services.delete_queryset(queryset=Tag.objects.filter(pk=tag.pk))  # the admin's bulk delete
+    client.refresh_from_db()
+    assert client.version == 1 and list(client.tags.all()) == []
+
+
 # --- list parameters ------------------------------------------------------------------------
 
 

@@ -370,6 +370,13 @@ def test_location_filters(api, tenant):
     assert ids(company_namespace="someone-else") == set()
 
 
+def test_location_search_looks_in_name_address_and_city(api, tenant):
+    depot = ClientLocationFactory(tenant=tenant, name="North Depot", address="9 Dock Road", city="Aqaba")
+    ClientLocationFactory(tenant=tenant, name="Shop", address="1 High Street", city="Amman")
+    for term in ("north dep", "DOCK", "aqab"):
+        assert [d["_id"] for d in data_of(api.get("/v1/client-location", {"search": term}))] == [str(depot.pk)], term
+
+
 def test_deleting_a_client_with_locations_is_409(api, tenant):
     location = ClientLocationFactory(tenant=tenant)
     assert api.delete(f"/v1/client/{location.client_id}").status_code == 409
@@ -532,6 +539,7 @@ def test_email_list_filter_matches_the_normalised_address(api, tenant):
     assert ids(email='["JOHN@example.com", "nobody@example.com"]') == [str(row.pk)]
     assert ids(email="nobody@example.com") == []
     assert len(ids()) == 2
+    assert ids(search="JOHN@") == [str(row.pk)]  # search: a part of the address, any case
 
 
 def test_mail_unsubscribe_service(tenant):

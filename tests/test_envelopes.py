@@ -55,3 +55,20 @@ def test_single_delete_and_error_bodies():
     for family in FAMILIES.values():
         body = family.error("bad", [{"path": "x", "message": "m", "code": "invalid"}])
         assert body["success"] is False and body["error"] == "bad" and body["details"][0]["path"] == "x"
+
+
+def test_model_field_refusals_are_validation_errors_in_the_family_status():
+    """A django ValidationError reaching the handler (a model field refusing a value on its way
+    to the database) is the client's input: the family's validation status, with the path."""
+    from django.core.exceptions import ValidationError
+
+    from core.api.exceptions import handle_exception
+
+    class View:
+        family = FAMILIES["B"]
+
+    r = handle_exception(ValidationError({"credit_limit": ["“nan” must be a decimal number."]}), {"view": View()})
+    assert r.status_code == 422 and r.data["details"][0]["path"] == "credit_limit"
+    View.family = FAMILIES["D"]
+    r = handle_exception(ValidationError("bad value"), {"view": View()})
+    assert r.status_code == 400 and r.data["success"] is False and "bad value" in r.data["error"]

@@ -37,6 +37,7 @@ class ClientContactViewSet(ResourceViewSet):
 class ClientLocationViewSet(ResourceViewSet):
     queryset = ClientLocation.objects.all()
     serializer_class = s.ClientLocationSerializer
+    search_fields = ["name", "address", "city"]
     filter_fields = ["client"]
     operations = WITH_REMOVE
 
@@ -57,6 +58,7 @@ class MailUnsubscribeViewSet(ResourceViewSet):
     queryset = MailUnsubscribe.objects.all()
     serializer_class = s.MailUnsubscribeSerializer
     natural_key = ("email",)
+    search_fields = ["email", "reason"]
     operations = {"list", "create", "retrieve", "destroy", "remove"}
 
     def get_queryset(self):

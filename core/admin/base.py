@@ -39,6 +39,11 @@ class TenantScopedAdmin(DataImportExportMixin, admin.ModelAdmin):
     show_full_result_count = False  # an exact count per page view is what makes big tables slow
     date_hierarchy = None
 
+    def get_ordering(self, request):
+        # The changelist falls back to -pk by itself; the autocomplete view does not, and pages
+        # an unordered queryset (the same row on two pages, another on none).
+        return super().get_ordering(request) or ("-pk",)
+
     def get_list_display(self, request):
         display = list(super().get_list_display(request))
         if request.user.is_superuser and "tenant" not in display:

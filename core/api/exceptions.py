@@ -7,6 +7,7 @@ Validation errors carry the path of each bad field (`business_hours.monday.open`
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -106,7 +107,9 @@ def handle_exception(exc, context):
         code, message = 401, str(exc.detail)
     elif isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):
         code, message = 403, str(getattr(exc, "detail", "") or "Forbidden.")
-    elif isinstance(exc, (exceptions.NotFound, Http404)):
+    elif isinstance(exc, exceptions.NotFound):
+        code, message = 404, str(exc.detail) or "Not found."  # "Not found: <ids>." from bulk removes
+    elif isinstance(exc, Http404):
         code, message = 404, "Not found."
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         code, message = 409, f"Cannot delete: still referenced by {_references(exc)}."
@@ -124,6 +127,10 @@ def handle_exception(exc, context):
             ),
         )
         logger.info("data error: %s", exc)
+    elif isinstance(exc, DjangoValidationError):
+        # A model field refusing a value on its way to the database: the client's input.
+        details = flatten_errors(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        code, message = family.validation_status, summary(details) or "Invalid input."
     elif isinstance(exc, exceptions.APIException):
         code = exc.status_code
         message = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else summary(flatten_errors(exc.detail))

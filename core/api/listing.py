@@ -8,7 +8,7 @@ Unknown query parameters are ignored; unknown names inside structured JSON are 4
 """
 
 import datetime as dt
-import json
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from core.ids import parse_uuid
 
 from . import registry as r
 from .fields import from_epoch_ms
+from .parsers import loads
 
 
 class QueryError(Exception):
@@ -71,9 +72,9 @@ def get_list(params, name) -> list[str] | None:
         stripped = value.strip()
         if stripped.startswith("["):
             try:
-                decoded = json.loads(stripped)
-            except ValueError:
-                raise QueryError(name, "malformed JSON array") from None
+                decoded = loads(stripped)
+            except ValueError as exc:
+                raise QueryError(name, f"malformed JSON array: {exc}") from None
             if not isinstance(decoded, list):
                 raise QueryError(name, "expected a JSON array")
             out.extend(decoded)
@@ -124,9 +125,12 @@ def coerce(info: r.FieldInfo, name: str, raw):
         if isinstance(raw, bool):
             raise QueryError(name, "expected a number")
         try:
-            return float(raw)
+            value = float(raw)
         except (TypeError, ValueError):
             raise QueryError(name, "expected a number") from None
+        if not math.isfinite(value):  # nan, inf, 1e400: no column holds them (Decimal refuses)
+            raise QueryError(name, "expected a finite number")
+        return value
     if kind in (r.DATETIME, r.DATE):
         value = parse_instant(name, raw)
         return value.date() if kind == r.DATE else value
@@ -260,9 +264,9 @@ class ListParams:
         raw_sort_by = params.get("sortBy")
         if raw_sort_by:
             try:
-                sort_by = json.loads(raw_sort_by)
-            except ValueError:
-                raise QueryError("sortBy", "malformed JSON") from None
+                sort_by = loads(raw_sort_by)
+            except ValueError as exc:
+                raise QueryError("sortBy", f"malformed JSON: {exc}") from None
             if isinstance(sort_by, dict):
                 sort_by = [sort_by]
             if not isinstance(sort_by, list):
@@ -352,9 +356,9 @@ class ListParams:
         raw_filter = params.get("filter")
         if raw_filter:
             try:
-                conditions = json.loads(raw_filter)
-            except ValueError:
-                raise QueryError("filter", "malformed JSON") from None
+                conditions = loads(raw_filter)
+            except ValueError as exc:
+                raise QueryError("filter", f"malformed JSON: {exc}") from None
             if not isinstance(conditions, dict):
                 raise QueryError("filter", "expected a JSON object")
             for name, value in conditions.items():

@@ -8,6 +8,7 @@ through it, and the list path renders rows without instantiating models or seria
 """
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -312,12 +313,19 @@ class ResourceFields:
         return readers[using]
 
 
+_LONG_DIGITS = re.compile(r"\d{19}")
+
+
 def _load_json(value, expression, connection):
     if not isinstance(value, str):
         return value
+    if _LONG_DIGITS.search(value):
+        # Maybe an integer beyond 64 bits, which orjson would read as a float: the standard
+        # parser keeps it exact (the detail view, through Django, shows the same value).
+        return json.loads(value)
     try:
         return orjson.loads(value)
-    except orjson.JSONDecodeError:  # beyond orjson (integers over 64 bits): the standard parser
+    except orjson.JSONDecodeError:
         return json.loads(value)
 
 

@@ -1,4 +1,5 @@
 import decimal
+import json
 import uuid
 
 import orjson
@@ -20,7 +21,13 @@ def _default(value):
 
 
 def dumps(data) -> bytes:
-    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        # What orjson refuses but JSON allows: integers beyond 64 bits in a free JSON field
+        # (a client may store {"id": 123456789012345678901234567890}). The standard encoder
+        # writes them; ensure_ascii escapes anything that is not valid UTF-8.
+        return json.dumps(data, default=_default, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 class FastJSONRenderer(JSONRenderer):

@@ -76,11 +76,6 @@ def refuse_moving_used_sub_category(sub_category: ProductSubCategory) -> None:
 # Variants ---------------------------------------------------------------------------------------
 
 
-def _bump(queryset) -> None:
-    """Move rows' version and updated time on, as a save() would (for syncing clients)."""
-    queryset.update(version=models.F("version") + 1, updated_at=now_ms())
-
-
 def _unset_other_defaults(variant: Variant) -> None:
     others = Variant.objects.filter(product_id=variant.product_id, is_default=True).exclude(pk=variant.pk)
     others.update(is_default=False, version=models.F("version") + 1, updated_at=now_ms())
@@ -256,14 +251,7 @@ def update_modifiers_group(*, group: ProductModifiersGroup, data: dict) -> Produ
 def delete_modifiers_groups(*, tenant: Tenant, ids: Iterable) -> int:
     """Delete groups (all or nothing; an id that is not the tenant's is 404) and pull them from
     every product's `modifiers_group` and variant's `modifiers_groups`."""
-    wanted = [pk for pk in (parse_uuid(str(raw)) for raw in ids) if pk is not None]
-    product_links = Product.modifiers_group.through.objects.filter(
-        productmodifiersgroup__tenant=tenant, productmodifiersgroup_id__in=wanted
-    )
-    variant_links = Variant.modifiers_groups.through.objects.filter(
-        productmodifiersgroup__tenant=tenant, productmodifiersgroup_id__in=wanted
-    )
-    _bump(Product.objects.filter(pk__in=product_links.values("product_id")))
-    _bump(Variant.objects.filter(pk__in=variant_links.values("variant_id")))
-    # The links go with the groups (many-to-many rows); a missing id rolls everything back.
+    # The links go with the groups (many-to-many rows), and the products and variants that
+    # listed them count a new version (core_services.touch_referrers); a missing id rolls
+    # everything back.
     return core_services.delete_rows(model=ProductModifiersGroup, tenant=tenant, ids=ids)
