@@ -44,12 +44,20 @@ def update_row(*, instance: models.Model, data: dict) -> models.Model:
     return instance
 
 
+def bump_versions(queryset, **changes) -> int:
+    """Update rows in bulk as a save() would: `__v` and `updatedAt` move on with `changes`
+    (so clients syncing by `from_updatedAt` or `__v` see them)."""
+    from core.models.base import now_ms
+
+    return queryset.update(version=models.F("version") + 1, updated_at=now_ms(), **changes)
+
+
 def touch_referrers(*, model: type[models.Model], pks) -> None:
     """Rows whose documents show the ids of rows about to be deleted change with them: an id
     leaves a many-to-many list (`client.tags`, `client.speciality`, ...) or a SET_NULL
     reference becomes null. Move those rows' `__v` and `updatedAt` on, as a save() would, so
     clients syncing by `from_updatedAt` or `__v` see the change. `pks`: ids or a subquery."""
-    from core.models.base import TenantModel, now_ms
+    from core.models.base import TenantModel
 
     for relation in model._meta.get_fields(include_hidden=True):  # hidden: related_name="+"
         if not (relation.auto_created and not relation.concrete and relation.is_relation):
@@ -65,7 +73,7 @@ def touch_referrers(*, model: type[models.Model], pks) -> None:
             changed = source.objects.filter(**{f"{relation.field.name}__in": pks}).values("pk")
         else:
             continue  # CASCADE rows go too; PROTECT/RESTRICT refuse the delete
-        source.objects.filter(pk__in=changed).update(version=models.F("version") + 1, updated_at=now_ms())
+        bump_versions(source.objects.filter(pk__in=changed))
 
 
 @transaction.atomic
@@ -98,7 +106,7 @@ def delete_rows(*, model: type[models.Model], tenant: Tenant, ids: Iterable) -> 
 @transaction.atomic
 def delete_queryset(*, queryset) -> int:
     """Delete rows; a referenced one raises ProtectedError and nothing is deleted."""
-    touch_referrers(model=queryset.model, pks=list(queryset.values_list("pk", flat=True)))
+    touch_referrers(model=queryset.model, pks=queryset.values("pk"))
     deleted, _ = queryset.delete()
     return deleted
 

@@ -11,12 +11,12 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 
 from clients.models import Client, ClientContact, ClientLocation, MailUnsubscribe
+from core import services as core_services
 from core.api.exceptions import Conflict
 from core.models import Tenant
-from core.models.base import now_ms
 
 # Nested objects of a location ---------------------------------------------------------------
 # Each check returns {path: message} ("" = the value itself), empty when the value is valid,
@@ -145,7 +145,7 @@ def save_client_location(*, location: ClientLocation) -> ClientLocation:
         others = ClientLocation.objects.filter(client_id=location.client_id, is_primary=True)
         if not location._state.adding:
             others = others.exclude(pk=location.pk)
-        others.update(is_primary=False, version=models.F("version") + 1, updated_at=now_ms())
+        core_services.bump_versions(others, is_primary=False)
     location.save()
     return location
 

@@ -455,11 +455,8 @@ class Importer:
                     wanted[model].update(v for v in value if isinstance(v, str))
                 elif isinstance(value, str):
                     wanted[model].add(value)
-            for name, keys in self.nested.items():
-                for _path, item in _nested_items(name, row.values.get(name)):
-                    for key, model in keys.items():
-                        if isinstance(item.get(key), str):
-                            wanted[model].add(item[key])
+            for _path, item, key, model in self._nested_references(row):
+                wanted[model].add(item[key])
         unresolved = False
         for model, values in wanted.items():
             unresolved |= refs.prefetch(model, values)
@@ -488,17 +485,23 @@ class Importer:
                     except Unresolved as exc:
                         if not self._defer(row, model, [value], pending):
                             row.errors.append((name, str(exc)))
-            for name, keys in self.nested.items():
-                for path, item in _nested_items(name, row.values.get(name)):
-                    for key, model in keys.items():
-                        if isinstance(item.get(key), str):
-                            try:
-                                item[key] = refs.resolve(model, item[key])
-                            except Unresolved as exc:
-                                row.errors.append((f"{path}.{key}", str(exc)))
+            for path, item, key, model in self._nested_references(row):
+                try:
+                    item[key] = refs.resolve(model, item[key])
+                except Unresolved as exc:
+                    row.errors.append((f"{path}.{key}", str(exc)))
         if final:
             for row in rows:
                 row.deferred = False
+
+    def _nested_references(self, row):
+        """(path, object, key, target model) for each text value of a row that names a row
+        from inside a document (a field's `nested_references`)."""
+        for name, keys in self.nested.items():
+            for path, item in _nested_items(name, row.values.get(name)):
+                for key, model in keys.items():
+                    if isinstance(item.get(key), str):
+                        yield path, item, key, model
 
     def _defer(self, row, model, values, pending) -> bool:
         """Wait for the end of the batch when every missing value names an earlier row of it."""

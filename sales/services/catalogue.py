@@ -20,14 +20,13 @@ commands all write through here.
 import uuid
 from collections.abc import Iterable
 
-from django.db import models, transaction
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from core import services as core_services
 from core.api.exceptions import Conflict
 from core.ids import parse_uuid
 from core.models import Tenant
-from core.models.base import now_ms
 from sales.models import Product, ProductModifiersGroup, ProductSubCategory, Variant
 
 # Sub-categories --------------------------------------------------------------------------------
@@ -78,7 +77,7 @@ def refuse_moving_used_sub_category(sub_category: ProductSubCategory) -> None:
 
 def _unset_other_defaults(variant: Variant) -> None:
     others = Variant.objects.filter(product_id=variant.product_id, is_default=True).exclude(pk=variant.pk)
-    others.update(is_default=False, version=models.F("version") + 1, updated_at=now_ms())
+    core_services.bump_versions(others, is_default=False)
 
 
 @transaction.atomic
