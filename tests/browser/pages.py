@@ -5,7 +5,7 @@ Elements are found by Django's stable names and ids (`#id_<field>`, `input[name=
 condition it needs (an element, a new page, the autocomplete's answer) instead of sleeping.
 """
 
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -52,10 +52,13 @@ class AdminBrowser:
 
     def submit(self, css):
         """Click a submit button (or link) and wait until the next page has replaced this one."""
-        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.execute_script("window.leftByTest = true")  # gone once another page is loaded
         self.find(css).click()
-        self.wait(ec.staleness_of(old), f"clicking {css} did not load a page")
-        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
+        # While the page changes, chromedriver may answer with an error about the old document.
+        WebDriverWait(self.driver, TIMEOUT, ignored_exceptions=[WebDriverException]).until(
+            lambda d: d.execute_script("return !window.leftByTest && document.readyState === 'complete'"),
+            f"clicking {css} did not load a page",
+        )
 
     def login(self, user):
         self.visit("/admin/login/")
