@@ -10,6 +10,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 
@@ -340,3 +341,61 @@ def test_an_admin_that_scopes_nothing_fails_the_system_check():
     site = BackOfficeSite(name="probe")
     site.register(Tag, admin.ModelAdmin)
     assert [e.id for e in site.check(None)] == ["core.E010"]
+
+
+# Posting another tenant's ids anyway -------------------------------------------------------------------
+TENANT_ADMINS = [m for m in REGISTERED if issubclass(m, TenantModel)]
+
+
+@pytest.mark.parametrize("model", TENANT_ADMINS, ids=[m._meta.label for m in TENANT_ADMINS])
+def test_a_reference_to_another_tenant_is_refused_on_every_form(client, staff, world, tenant, other_tenant, model):
+    """Each reference of each form, set to the other tenant's row by hand, is an error on that field."""
+    client.force_login(staff)
+    mine = row_of(world.mine, model, tenant)
+    page_url = f"{base_url(model)}{mine.pk}/change/"
+    page = client.get(page_url)
+    form = page.context["adminform"].form
+    tried = 0
+    for name, field in form.fields.items():
+        related = getattr(getattr(field, "queryset", None), "model", None)
+        theirs = row_of(world.theirs, related, other_tenant) if related in (*world.theirs["rows"], User) else None
+        if theirs is None or field.disabled:
+            continue
+        value = [str(theirs.pk)] if isinstance(field, forms.ModelMultipleChoiceField) else str(theirs.pk)
+        response = client.post(page_url, {**form_payload(page), name: value})
+        assert response.status_code == 200, (name, response.status_code)
+        assert name in response.context["adminform"].form.errors, name
+        tried += 1
+    mine.refresh_from_db()
+    assert mine.version == row_of(world.mine, model, tenant).version
+    if any(f.is_relation and f.name != "tenant" and not f.auto_created for f in model._meta.get_fields()):
+        assert tried, "no reference tried"
+
+
+def test_a_route_stop_of_another_tenant_is_refused(client, staff, world, tenant, other_tenant):
+    from clients.models import Client
+    from sales.models import Route, RouteClient
+
+    route, theirs = world.mine["rows"][Route], world.theirs["rows"][Client]
+    client.force_login(staff)
+    page_url = f"/admin/sales/route/{route.pk}/change/"
+    payload = form_payload(client.get(page_url))
+    extra = next(key for key in payload if key.endswith("-client") and not payload[key])
+    response = client.post(page_url, {**payload, extra: str(theirs.pk)})
+    assert response.status_code == 200
+    assert not RouteClient.objects.filter(route=route, client=theirs).exists()
+
+
+def test_bulk_delete_spares_a_colleague_with_more_rights(client, clerk_staff, world, tenant):
+    boss = make_staff(tenant, username="boss")
+    client.force_login(clerk_staff)
+    response = client.post(
+        "/admin/core/user/", {"action": "delete_selected", "_selected_action": [str(boss.pk)], "post": "yes"}
+    )
+    assert response.status_code == 403
+    assert User.objects.filter(pk=boss.pk).exists()
+
+
+def test_the_log_of_every_action_is_not_browsable(client, staff):
+    client.force_login(staff)
+    assert client.get("/admin/admin/logentry/").status_code == 404
