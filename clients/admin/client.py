@@ -1,10 +1,35 @@
+import re
+
 from django import forms
 from django.contrib import admin
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 
 from clients.models import Client
 from clients.services import client as services
 from core.admin.base import TenantScopedAdmin, user_tenant
 from core.api.exceptions import Conflict
+
+PHONE_SEPARATORS = " -().+/"
+PHONE_TERM = re.compile(r"^[\d\s().+/-]+$")
+PHONE_MIN_DIGITS = 5  # fewer digits are a code or a house number rather than a phone number
+
+
+def phone_digits(term: str) -> str:
+    """The digits a phone search looks for, or "" when the term is no phone number. Leading zeros
+    (a trunk or international prefix: 079..., 00962...) are left out: numbers are stored both ways."""
+    term = term.strip()
+    if not PHONE_TERM.match(term):
+        return ""
+    digits = re.sub(r"\D", "", term).lstrip("0")
+    return digits if len(digits) >= PHONE_MIN_DIGITS else ""
+
+
+def _digits_of(field: str):
+    expression = F(field)
+    for separator in PHONE_SEPARATORS:
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
 
 
 class ClientAdminForm(forms.ModelForm):
@@ -29,9 +54,9 @@ class ClientAdminForm(forms.ModelForm):
 @admin.register(Client)
 class ClientAdmin(TenantScopedAdmin):
     form = ClientAdminForm
-    list_display = ("name", "client_code", "city", "channel", "payment_type", "disabled", "updated_at")
+    list_display = ("name", "client_code", "city", "channel", "disabled")
     list_filter = ("disabled", ("channel", admin.RelatedOnlyFieldListFilter), "payment_type", "is_chain")
-    search_fields = ("name", "local_name", "client_code", "email", "phone")
+    search_fields = ("name", "local_name", "client_code", "email", "city", "phone", "cell_phone")
     autocomplete_fields = (
         "tags", "speciality", "contacts", "channel", "parent_client", "chain", "primary_contact", "referred_by",
         "assigned_to", "teams", "sv_price_list",
@@ -51,14 +76,17 @@ class ClientAdmin(TenantScopedAdmin):
                                                         "custom_fields", "integration_meta", "sync_id")}),
     )  # fmt: skip
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser and obj is None:
-            return fieldsets
-        # "tenant" is only chosen by a superuser creating a row
-        return tuple(
-            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "tenant")}) for name, opts in fieldsets
-        )
+    def get_search_results(self, request, queryset, search_term):
+        """Besides the words of the term, a phone number finds its client however either is
+        written: "0791234567" finds "+962 79 123 4567" (separators and leading zeros aside)."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = phone_digits(search_term)
+        if digits:
+            by_phone = queryset.alias(phone_digits=_digits_of("phone"), cell_digits=_digits_of("cell_phone")).filter(
+                Q(phone_digits__contains=digits) | Q(cell_digits__contains=digits)
+            )
+            results = results | queryset.filter(pk__in=by_phone.values("pk"))
+        return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         m2m = {f.name for f in Client._meta.many_to_many}

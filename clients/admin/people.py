@@ -38,7 +38,7 @@ class ClientChannelAdmin(TenantScopedAdmin):
 
 @admin.register(ClientContact)
 class ClientContactAdmin(TenantScopedAdmin):
-    list_display = ("name", "title", "email", "phone1", "disabled", "updated_at")
+    list_display = ("name", "title", "email", "phone1", "disabled")
     search_fields = ("name", "local_name", "email", "phone1", "phone2")
     list_filter = ("disabled", "title")
     readonly_fields = ("creator", "editor")
@@ -78,7 +78,7 @@ class ClientLocationForm(forms.ModelForm):
 @admin.register(ClientLocation)
 class ClientLocationAdmin(TenantScopedAdmin):
     form = ClientLocationForm
-    list_display = ("name", "client", "address", "city", "location_type", "is_primary", "disabled")
+    list_display = ("name", "client", "city", "location_type", "is_primary")
     search_fields = ("name", "address", "city", "client__name")
     list_filter = ("location_type", "is_primary", "disabled")
     autocomplete_fields = ("client",)

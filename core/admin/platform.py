@@ -11,6 +11,7 @@ from core import services
 from core.models import CustomList, CustomListItem, CustomStatus, Media, MediaStorage, Setting
 
 from .base import TenantScopedAdmin, user_tenant
+from .layout import short_text
 
 
 def _changed(form, change, exclude=("tenant",)) -> dict:
@@ -51,7 +52,7 @@ class SettingAdmin(TenantScopedAdmin):
     """Settings are seeded per tenant: staff edit them; only superusers add or delete rows."""
 
     form = SettingAdminForm
-    list_display = ("key", "category", "value", "description", "updated_at")
+    list_display = ("key", "category", short_text("value"), short_text("description"), "updated_at")
     list_filter = ("category",)
     search_fields = ("key", "description")
     ordering = ("key",)
@@ -72,7 +73,7 @@ class SettingAdmin(TenantScopedAdmin):
 
 @admin.register(Media)
 class MediaAdmin(TenantScopedAdmin):
-    list_display = ("name", "document_type", "parent_document_type", "parent_document_key", "disabled", "updated_at")
+    list_display = ("name", "document_type", "parent_document_type", "disabled", "updated_at")
     list_filter = ("document_type", "parent_document_type", "disabled")
     search_fields = ("name", "description", "url", "parent_document_key")
 
@@ -81,7 +82,7 @@ class MediaAdmin(TenantScopedAdmin):
 class MediaStorageAdmin(TenantScopedAdmin):
     """url, mime type and size describe the stored file: set on add, read-only afterwards."""
 
-    list_display = ("filename", "mime_type", "size", "category", "entity_type", "entity_id", "is_public", "uploaded_by")
+    list_display = ("filename", "mime_type", "size", "entity_type", "is_public")
     list_filter = ("is_public", "category", "entity_type", "mime_type")
     search_fields = ("filename", "description", "entity_id", "url")
 
@@ -126,7 +127,7 @@ class CustomStatusAdmin(TenantScopedAdmin):
 @admin.register(CustomList)
 class CustomListAdmin(TenantScopedAdmin):
     # Deleting a list with items: the admin's confirmation page names the protecting items.
-    list_display = ("name", "entity", "description", "disabled", "updated_at")
+    list_display = ("name", "entity", short_text("description"), "disabled", "updated_at")
     list_filter = ("entity", "disabled")
     search_fields = ("name", "description", "entity")
 

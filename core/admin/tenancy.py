@@ -1,21 +1,26 @@
+"""Admin of tenants, staff users, groups, API keys and refresh tokens: who may do what.
+
+Tenants and groups are for superusers only (a group is shared by every tenant's users). Staff
+manage their tenant's users within their own rights and their tenant's keys (core/admin/scoping.py).
+"""
+
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
 from core import services
 from core.models import ApiKey, RefreshToken, Tenant, User
 
-from .base import user_tenant
+from .layout import FormLayoutMixin
+from .scoping import SuperuserOnlyAdminMixin, TenantScopedAdminMixin, rights_within, user_tenant
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(SuperuserOnlyAdminMixin, FormLayoutMixin, admin.ModelAdmin):
     list_display = ("namespace", "name", "is_active", "created_at")
     search_fields = ("namespace", "name")
     list_filter = ("is_active",)
     readonly_fields = ("id", "created_at")
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -25,41 +30,50 @@ class TenantAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class SuperuserGroupAdmin(SuperuserOnlyAdminMixin, GroupAdmin):
+    pass
+
+
 @admin.register(User)
-class TenantUserAdmin(UserAdmin):
+class TenantUserAdmin(TenantScopedAdminMixin, FormLayoutMixin, UserAdmin):
+    """Staff see their tenant's users but superusers, add users to their tenant only, and change
+    only users whose rights are within their own; superusers manage every user and tenant."""
+
     list_display = ("username", "email", "tenant", "is_staff", "is_superuser")
     list_filter = ("tenant", "is_staff", "is_superuser", "is_active")
     fieldsets = (*UserAdmin.fieldsets, ("Tenant", {"fields": ("tenant",)}))
     add_fieldsets = (*UserAdmin.add_fieldsets, ("Tenant", {"fields": ("tenant",)}))
+    superuser_fields = ("is_superuser",)
+    tenant_fixed_on_change = False  # a superuser may move a user to another tenant
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(tenant=user_tenant(request)) if user_tenant(request) else queryset.none()
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or rights_within(obj, request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or rights_within(obj, request.user))
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(TenantScopedAdminMixin, FormLayoutMixin, admin.ModelAdmin):
     """Keys are created here and shown once; afterwards only their prefix is visible."""
 
-    list_display = ("name", "prefix", "tenant", "is_admin", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "prefix", "is_admin", "last_used_at", "revoked_at")
     list_filter = ("is_admin",)
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
-        fields = ["tenant", "name", "is_admin", *self.readonly_fields]
-        if not request.user.is_superuser:
-            fields.remove("tenant")
-        return fields
+        return ["name", "tenant", "is_admin", *self.readonly_fields]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("tenant")
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(tenant=user_tenant(request)) if user_tenant(request) else queryset.none()
+        return super().get_queryset(request).select_related("tenant")
 
     def has_change_permission(self, request, obj=None):
         return False if obj is not None and obj.revoked_at else super().has_change_permission(request, obj)
@@ -88,10 +102,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefreshToken)
-class RefreshTokenAdmin(admin.ModelAdmin):
+class RefreshTokenAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
     """Read-only view of re-authentication sessions; revoke a family to end a session."""
 
-    list_display = ("api_key", "tenant", "created_at", "expires_at", "used_at", "revoked_at")
+    list_display = ("api_key", "created_at", "expires_at", "used_at", "revoked_at")
     list_filter = ("revoked_at",)
     readonly_fields = ("tenant", "api_key", "family", "created_at", "expires_at", "used_at", "revoked_at")
     actions = ["revoke"]
@@ -100,10 +114,7 @@ class RefreshTokenAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("api_key", "tenant")
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(tenant=user_tenant(request)) if user_tenant(request) else queryset.none()
+        return super().get_queryset(request).select_related("api_key", "tenant")
 
     @admin.action(description="Revoke the sessions of the selected tokens")
     def revoke(self, request, queryset):

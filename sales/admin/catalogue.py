@@ -4,10 +4,11 @@ modifier ids and rules, groups pulled from products when deleted)."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import F
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from core import services as core_services
-from core.admin.base import TenantScopedAdmin, user_tenant
+from core.admin.base import ScopedChoicesMixin, TenantScopedAdmin, user_tenant
 from core.api.exceptions import flatten_errors, summary
 from sales.models import (
     Product,
@@ -44,7 +45,7 @@ def _tenant_of(request, obj):
 
 @admin.register(ProductCategory)
 class ProductCategoryAdmin(TenantScopedAdmin):
-    list_display = ("name", "local_name", "type", "position", "disabled", "updated_at")
+    list_display = ("name", "type", "position", "disabled", "updated_at")
     search_fields = ("name", "local_name")
     list_filter = ("type", "disabled")
 
@@ -164,10 +165,12 @@ class VariantForm(forms.ModelForm):
         return {*super()._get_validation_exclusions(), "is_default"}
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(ScopedChoicesMixin, admin.TabularInline):
     model = Variant
     form = VariantForm
     fields = ("name", "price", "sku", "barcode", "is_default", "disabled", "position")
+    # The default first, then as the catalogue places them; ties in creation order (UUIDv7 ids).
+    ordering = ("-is_default", F("position").asc(nulls_last=True), "pk")
     extra = 0
     show_change_link = True
 
@@ -175,12 +178,12 @@ class VariantInline(admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(CrossGroupAutocomplete, TenantScopedAdmin):
     form = ProductForm
-    list_display = ("name", "sku", "category", "brand", "base_price", "active", "frozen_sales", "updated_at")
+    list_display = ("name", "sku", "category", "base_price", "active")
     search_fields = ("name", "local_name", "sku", "barcode")
     list_filter = ("active", "featured", "frozen_sales", "frozen_pre_sales", "category")
     autocomplete_fields = ("category", "sub_category", "brand", "product_groups", "modifiers_group", "assigned_media")
     cross_group_autocomplete = ("sv_tax", "sv_measure_unit", "measureunit_family", "assigned_to", "teams")
-    list_select_related = ("category", "brand")
+    list_select_related = ("category",)
 
     def get_inlines(self, request, obj):
         return [VariantInline] if obj is not None else []  # variants of a saved product
@@ -202,7 +205,7 @@ class ProductAdmin(CrossGroupAutocomplete, TenantScopedAdmin):
 @admin.register(Variant)
 class VariantAdmin(TenantScopedAdmin):
     form = VariantForm
-    list_display = ("name", "product", "price", "sku", "barcode", "is_default", "disabled", "updated_at")
+    list_display = ("name", "product", "sku", "price", "is_default")
     search_fields = ("name", "local_name", "sku", "barcode", "product__name")
     list_filter = ("disabled", "is_default")
     autocomplete_fields = ("product", "modifiers_groups")

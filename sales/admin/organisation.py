@@ -6,8 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 
-from core.admin.base import TenantScopedAdmin, user_tenant
-from core.models import TenantModel
+from core.admin.base import ScopedChoicesMixin, TenantScopedAdmin, user_tenant
 from sales.models import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
 from sales.services import organisation as services
 
@@ -78,10 +77,11 @@ class RepAdminForm(forms.ModelForm):
 class RepAdmin(TenantScopedAdmin):
     form = RepAdminForm
     exclude = ("password",)
-    list_display = ("name", "email", "username", "role", "team", "disabled", "updated_at")
+    list_display = ("name", "email", "role", "team", "disabled")
     search_fields = ("name", "email", "username", "phone")
     list_filter = ("disabled", "role", "team")
     autocomplete_fields = ("team",)
+    list_select_related = ("team",)
 
     def save_model(self, request, obj, form, change):
         if not change and not obj.tenant_id:
@@ -109,7 +109,7 @@ class RouteClientFormSet(forms.BaseInlineFormSet):
             raise ValidationError([f"Row {i + 1}, {name}: {message}" for (i, name), message in sorted(errors.items())])
 
 
-class RouteClientInline(admin.TabularInline):
+class RouteClientInline(ScopedChoicesMixin, admin.TabularInline):
     model = RouteClient
     formset = RouteClientFormSet
     fields = ("client", "priority")
@@ -121,12 +121,6 @@ class RouteClientInline(admin.TabularInline):
         if db_field.name == "priority":
             kwargs.update(required=False, initial=None, help_text="Empty: numbered after the others.")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        model = db_field.related_model
-        if issubclass(model, TenantModel) and not request.user.is_superuser:
-            kwargs["queryset"] = model.objects.filter(tenant=user_tenant(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Route)

@@ -27,7 +27,7 @@ class TaxAdmin(TenantScopedAdmin):
 
 @admin.register(MeasureUnit)
 class MeasureUnitAdmin(TenantScopedAdmin):
-    list_display = ("name", "local_name", "factor", "parent", "disabled", "updated_at")
+    list_display = ("name", "factor", "parent", "disabled", "updated_at")
     search_fields = ("name", "local_name")
     list_filter = ("disabled", ("parent", admin.RelatedOnlyFieldListFilter))
     autocomplete_fields = ("parent",)
@@ -90,7 +90,7 @@ class PriceListAdmin(TenantScopedAdmin):
 
 @admin.register(PriceListItem)
 class PriceListItemAdmin(TenantScopedAdmin):
-    list_display = ("pricelist", "product", "variant", "price", "disabled", "updated_at")
+    list_display = ("pricelist", "product", "variant", "price", "disabled")
     search_fields = ("pricelist__name", "product__name", "variant__name")
     list_filter = ("disabled", ("pricelist", admin.RelatedOnlyFieldListFilter))
     autocomplete_fields = ("pricelist", "product", "variant")
@@ -103,7 +103,7 @@ class PriceListItemAdmin(TenantScopedAdmin):
 
 @admin.register(Msl)
 class MslAdmin(TenantScopedAdmin):
-    list_display = ("name", "client", "rep", "start_date", "end_date", "disabled", "updated_at")
+    list_display = ("name", "client", "rep", "start_date", "end_date")
     search_fields = ("name", "client__name", "rep__name")
     list_filter = ("disabled", "start_date")
     autocomplete_fields = ("client", "rep")
@@ -116,7 +116,7 @@ class MslAdmin(TenantScopedAdmin):
 
 @admin.register(MslProduct)
 class MslProductAdmin(TenantScopedAdmin):
-    list_display = ("msl", "product", "variant", "target_quantity", "disabled", "updated_at")
+    list_display = ("msl", "product", "variant", "target_quantity", "disabled")
     search_fields = ("msl__name", "product__name", "variant__name")
     list_filter = ("disabled", ("msl", admin.RelatedOnlyFieldListFilter))
     autocomplete_fields = ("msl", "product", "variant")

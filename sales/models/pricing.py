@@ -99,6 +99,9 @@ class PriceListItem(TenantModel):
             models.UniqueConstraint(fields=["pricelist", "variant"], name="pricelistitem_one_price_per_variant")
         ]
 
+    def __str__(self):
+        return f"{self.pricelist}: {self.variant}"
+
     def clean(self):
         super().clean()
         from sales.services.pricing import price_list_item_errors, raise_for_admin
@@ -140,6 +143,9 @@ class MslProduct(TenantModel):
 
     class Meta(TenantModel.Meta):
         verbose_name = "MSL product"
+
+    def __str__(self):
+        return f"{self.msl}: {self.variant or self.product}"
 
     def clean(self):
         super().clean()
