@@ -236,6 +236,15 @@ def test_error_answers_are_documented_with_their_bodies(schema):
         assert name in schema["components"]["schemas"]
 
 
+def test_every_list_and_search_documents_the_query_limits(schema):
+    """A query too expensive to run (400) and too many expensive queries (429) can end any
+    list or search, on every surface."""
+    for method, path, op in operations_of(schema):
+        searching = path.endswith("/search") or op["operationId"].endswith("_list")
+        if searching and not path.startswith("/v1/auth/"):
+            assert {"400", "429"} <= set(op["responses"]), (method, path)
+
+
 # Real answers match the document ---------------------------------------------------------------
 def resource_cases() -> list:
     """Every resource's generic test case (tests/api_cases.py), with its factory and bodies."""

@@ -228,6 +228,9 @@ class ResourceAutoSchema(AutoSchema):
         if not isinstance(schema, dict) or "$ref" in schema:
             return schema
         schema = dict(schema)
+        title = schema.get("title")
+        if title and re.sub(r"[\W_]", "", title).lower() == re.sub(r"[\W_]", "", field.field_name).lower():
+            del schema["title"]  # DRF's label made from the name (`_id` -> " id") says nothing more
         if direction == "response" and field.read_only and not schema.get("nullable"):
             model_field = _model_field(field)
             if model_field is not None and model_field.null:
