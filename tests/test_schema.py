@@ -487,3 +487,14 @@ def test_aiwyn_currency_stays_a_code_whatever_the_setting_holds(api, tenant):
         assert api.put(f"/v1/settings/{setting.pk}", {"value": value}, format="json").status_code == 200
         body = conforms(api.get(f"/gql/v1/client/{client.pk}"), "get", "/gql/v1/client/{id}")
         assert body["financialSummary"]["currency"] == currency
+
+
+def test_put_documents_the_partial_update_it_is(api, tenant, schema):
+    """PUT changes only the fields sent, like PATCH: its body requires nothing."""
+    put = schema["paths"]["/v1/tag/{id}"]["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert not resolve(schema, put).get("required")
+    tag = api.post("/v1/tag", {"name": "Gold", "disabled": True}, format="json").json()
+    body = conforms(
+        api.put(f"/v1/tag/{tag['_id']}", {"integration_meta": {"erp": 7}}, format="json"), "put", "/v1/tag/{id}"
+    )
+    assert (body["name"], body["disabled"], body["integration_meta"]) == ("Gold", True, {"erp": 7})

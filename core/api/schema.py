@@ -285,6 +285,16 @@ class ResourceAutoSchema(AutoSchema):
                 inner = {k: v for k, v in prop.items() if k not in outer}
                 properties[key] = {**outer, "anyOf": [inner, POPULATED]}
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        if self.method == "PUT" and self._action() == "partial_update":
+            # PUT is a partial update too (the SDK sends it for both): no field is required.
+            self.method = "PATCH"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PUT"
+        return super()._get_request_for_media_type(serializer, direction)
+
     # Responses --------------------------------------------------------------------------------
     def _register_error_components(self):
         for name, schema in ERROR_COMPONENTS.items():
