@@ -146,15 +146,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["core.api.schema.only_documented_paths"],
-    "SECURITY": [{"ApiKeyAuth": []}, {"ApiKeyHeader": []}],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyAuth": {"type": "http", "scheme": "bearer"},
-            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "api-key"},
-        }
-    },
+    # Security schemes come from the authentication class's extension (core/api/auth.py).
     "ENUM_NAME_OVERRIDES": {},
-    "DISABLE_ERRORS_AND_WARNINGS": True,
 }
 
 LOGGING = {

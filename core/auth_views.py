@@ -18,12 +18,7 @@ SCOPES = ("admin", "standard")
 
 
 def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(
-        response=inline_serializer(
-            "AuthError", {"success": serializers.BooleanField(), "error": serializers.CharField()}
-        ),
-        description=description,
-    )
+    return OpenApiResponse(response={"$ref": "#/components/schemas/Error"}, description=description)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -181,6 +176,10 @@ class ApiKeyListView(ApiKeyManagementView):
         tags=[AUTH_TAG],
         operation_id="auth_api_keys_list",
         summary="List the tenant's API keys",
+        description=(
+            "Every API key of the caller's company, newest first, revoked ones included (`revoked_at`). "
+            "The keys themselves are never shown again: `prefix` identifies each. Needs a key with the admin scope."
+        ),
         responses={
             200: inline_serializer(
                 "ApiKeyList",
@@ -203,6 +202,11 @@ class ApiKeyListView(ApiKeyManagementView):
         tags=[AUTH_TAG],
         operation_id="auth_api_keys_create",
         summary="Create an API key (the key is shown once)",
+        description=(
+            "Creates a key for the caller's company; `scope` `admin` may manage keys, `standard` may not. "
+            "The answer's `key` is the only time the key is shown: it is stored hashed. Needs a key with the "
+            "admin scope."
+        ),
         request=ApiKeyCreateSerializer,
         responses={
             201: inline_serializer(
@@ -233,6 +237,10 @@ class ApiKeyDetailView(ApiKeyManagementView):
         tags=[AUTH_TAG],
         operation_id="auth_api_keys_revoke",
         summary="Revoke an API key (at once, with its access and refresh tokens)",
+        description=(
+            "From now on the key, and every access and refresh token issued for it, is refused with a 401. "
+            "Needs a key with the admin scope."
+        ),
         responses={
             200: inline_serializer("ApiKeyRevoked", {"success": serializers.BooleanField()}),
             401: _error("Missing or bad credentials."),

@@ -352,6 +352,19 @@ class TestRepDocument:
             services.delete_row(instance=rep)
         assert api.delete(f"/v1/rep/{spare.pk}").status_code == 200
 
+    def test_a_blocking_row_deleted_meanwhile_is_named_by_its_id(self, tenant):
+        """Two deletes at once (schema fuzzing with two workers): the route that blocked the rep
+        is gone by the time the 409 names it. That was a 500 (the name loaded per row)."""
+        from django.db.models import ProtectedError
+
+        rep = RepFactory(tenant=tenant)
+        gone = RouteFactory(tenant=tenant, rep=rep, name="Gone")
+        RouteFactory(tenant=tenant, rep=rep, name="Kept")
+        blocking = list(Route.objects.filter(rep=rep).only("pk"))  # as the deletion collector loads them
+        Route.objects.filter(pk=gone.pk).delete()
+        message = services._referenced_by(ProtectedError("protected", blocking))
+        assert message.startswith("2 route (") and "Kept" in message and str(gone.pk) in message
+
 
 # Teams --------------------------------------------------------------------------------------------
 class TestTeamMembers:

@@ -157,7 +157,9 @@ def client_financial_summary(*, client: Client) -> dict:
     currency = (
         Setting.objects.filter(tenant_id=client.tenant_id, key="currency").values_list("value", flat=True).first()
     )
-    return {"totalRevenue": 0, "outstandingBalance": 0, "currency": currency or "USD", "lastPaymentDate": None}
+    if not isinstance(currency, str) or not currency:
+        currency = "USD"  # a setting holds any JSON value; the summary's currency is a code
+    return {"totalRevenue": 0, "outstandingBalance": 0, "currency": currency, "lastPaymentDate": None}
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 accounting-firm vocabulary (legalName, clientRef, partnerStaffId, engagements, financial
 summary). Lists answer `{"clients": [...], "total": {"aggregate": {"count": N}}}`."""
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -48,6 +49,51 @@ def _status(client):
     return client.status or ("INACTIVE" if client.disabled else "ACTIVE")
 
 
+_TEXT = {"type": "string", "nullable": True}
+STATUS_SCHEMA = {"type": "string", "description": "`ACTIVE` or `INACTIVE` unless the client has its own status."}
+ADDRESS_SCHEMA = {
+    "type": "object",
+    "properties": {"street": _TEXT, "city": _TEXT, "state": _TEXT, "zipCode": _TEXT, "country": _TEXT},
+    "required": ["street", "city", "state", "zipCode", "country"],
+}
+PRIMARY_CONTACT_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "title": _TEXT,
+        "email": _TEXT,
+        "phone": _TEXT,
+    },
+    "required": ["id", "name", "title", "email", "phone"],
+}
+ENGAGEMENTS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "status": _TEXT,
+            "type": _TEXT,
+            "startDate": {"type": "string", "format": "date", "nullable": True},
+            "endDate": {"type": "string", "format": "date", "nullable": True},
+        },
+    },
+}
+FINANCIAL_SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "totalRevenue": {"type": "number"},
+        "outstandingBalance": {"type": "number"},
+        "currency": {"type": "string", "description": "The company's `currency` setting (USD when unset)."},
+        "lastPaymentDate": {"type": "string", "format": "date-time", "nullable": True},
+    },
+    "required": ["totalRevenue", "outstandingBalance", "currency", "lastPaymentDate"],
+}
+
+
 class StaffIdField(f.NullableTextField):
     """A staff id. Aiwyn's were integers (the seed filters `partnerStaffId: {_in: [5, 6]}`):
     where-clauses may give numbers, compared with the stored id as text."""
@@ -74,7 +120,7 @@ class AiwynClientSerializer(serializers.ModelSerializer):
     name = f.StrictCharField(read_only=True)
     legalName = f.NullableTextField(source="legal_name", read_only=True)
     clientRef = f.NullableTextField(source="client_code", read_only=True)
-    status = f.DerivedField(_status, orm_path="status")
+    status = f.DerivedField(_status, orm_path="status", schema=STATUS_SCHEMA)
     active = f.NegatedBooleanField("disabled", read_only=True)
     type = f.NullableTextField(source="client_type", read_only=True)
     industry = f.NullableTextField(read_only=True)
@@ -84,10 +130,16 @@ class AiwynClientSerializer(serializers.ModelSerializer):
     phone = f.NullableTextField(read_only=True)
     email = f.NullableTextField(read_only=True)
     partnerStaffId = StaffIdField(source="owner", read_only=True)
-    address = f.DerivedField(_address)
+    address = f.DerivedField(_address, schema=ADDRESS_SCHEMA)
     billingAddress = serializers.JSONField(source="billing_address", read_only=True)
-    primaryContact = f.DerivedField(_primary_contact, orm_path="primary_contact", kind=REF, related_model=ClientContact)
-    contacts = f.DerivedField(lambda c: None, orm_path="contacts", kind=REFS, related_model=ClientContact)
+    primaryContact = f.DerivedField(
+        _primary_contact,
+        orm_path="primary_contact",
+        kind=REF,
+        related_model=ClientContact,
+        schema=PRIMARY_CONTACT_SCHEMA,
+    )
+    contacts = f.DerivedField(lambda c: None, orm_path="contacts", kind=REFS, related_model=ClientContact, schema={})
     notes = f.NullableTextField(source="comment", read_only=True)
     createdAt = f.DateTimeMsField(source="created_at", read_only=True)
     updatedAt = f.DateTimeMsField(source="updated_at", read_only=True)
@@ -109,8 +161,10 @@ class AiwynClientSerializer(serializers.ModelSerializer):
 
 
 class AiwynClientDetailSerializer(AiwynClientSerializer):
-    engagements = f.DerivedField(lambda c: client_services.client_engagements(client=c))
-    financialSummary = f.DerivedField(lambda c: client_services.client_financial_summary(client=c))
+    engagements = f.DerivedField(lambda c: client_services.client_engagements(client=c), schema=ENGAGEMENTS_SCHEMA)
+    financialSummary = f.DerivedField(
+        lambda c: client_services.client_financial_summary(client=c), schema=FINANCIAL_SUMMARY_SCHEMA
+    )
 
     class Meta(AiwynClientSerializer.Meta):
         fields = [*AiwynClientSerializer.Meta.fields, "engagements", "financialSummary"]
@@ -119,18 +173,22 @@ class AiwynClientDetailSerializer(AiwynClientSerializer):
 PAGE_REQUEST = inline_serializer(
     "AiwynPage",
     {
-        "pageSize": serializers.IntegerField(required=False, default=DEFAULT_PAGE_SIZE),
-        "page": serializers.IntegerField(required=False, default=0),
+        "pageSize": serializers.IntegerField(
+            required=False, default=DEFAULT_PAGE_SIZE, min_value=1, max_value=settings.API_MAX_PAGE_SIZE
+        ),
+        "page": serializers.IntegerField(required=False, default=0, min_value=0, help_text="From 0."),
     },
 )
 SEARCH_REQUEST = inline_serializer(
     "AiwynSearch",
     {
-        "where": serializers.JSONField(required=False, help_text="Hasura-style boolean expression"),
-        "orderBy": serializers.JSONField(required=False, help_text='[{"name": "asc"}, {"createdAt": "desc"}]'),
-        "pageSize": serializers.IntegerField(required=False),
-        "limit": serializers.IntegerField(required=False),
-        "page": serializers.IntegerField(required=False, help_text="0-based"),
+        "where": serializers.JSONField(required=False, help_text="Hasura-style boolean expression."),
+        "orderBy": serializers.JSONField(required=False, help_text='`[{"name": "asc"}, {"createdAt": "desc"}]`'),
+        "pageSize": serializers.IntegerField(required=False, min_value=1, max_value=settings.API_MAX_PAGE_SIZE),
+        "limit": serializers.IntegerField(
+            required=False, min_value=1, max_value=settings.API_MAX_PAGE_SIZE, help_text="Same as `pageSize`."
+        ),
+        "page": serializers.IntegerField(required=False, min_value=0, help_text="From 0."),
     },
 )
 LIST_RESPONSE = inline_serializer(
@@ -142,6 +200,12 @@ LIST_RESPONSE = inline_serializer(
         ),
     },
 )
+PAGING_ERROR = "`pageSize`, `limit` or `page` is not an integer in range, or the body is not a JSON object."
+QUERY_ERROR = (
+    "The body, `where` or `orderBy` is invalid (`details` names the part), or the query is too expensive to run: "
+    "narrow it down."
+)
+THROTTLED = "Too many expensive queries from the caller's company in a short time; retry after `Retry-After` seconds."
 
 
 def default_ordering():
@@ -164,8 +228,6 @@ class AiwynView(APIView):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise QueryError(name, "expected an integer")
         size = parse_int(size_key, size, minimum=1)
-        from django.conf import settings
-
         if size > settings.API_MAX_PAGE_SIZE:
             raise QueryError(size_key, f"must be at most {settings.API_MAX_PAGE_SIZE}")
         page = parse_int("page", page, minimum=0)
@@ -182,7 +244,16 @@ class AiwynView(APIView):
 class AiwynClientListView(AiwynView):
     """POST /gql/v1/clients: browse all clients, `{pageSize (default 50), page (0-based)}`."""
 
-    @extend_schema(request=PAGE_REQUEST, responses=LIST_RESPONSE, tags=["aiwyn"])
+    openapi_notes = {
+        "post": (
+            "Answers `{clients, total: {aggregate: {count}}}`: page `page` (from 0) of `pageSize` clients "
+            "(default 50), ordered by name, then newest first. The clients are those of `/v1/client`, with the "
+            "same ids."
+        )
+    }
+    openapi_errors = {"post": {"400": PAGING_ERROR, "429": THROTTLED}}
+
+    @extend_schema(request=PAGE_REQUEST, responses=LIST_RESPONSE, tags=["aiwyn"], operation_id="aiwyn_clients_list")
     def post(self, request):
         return self.answer(self.clients(), default_ordering(), request.data)
 
@@ -191,7 +262,19 @@ class AiwynClientSearchView(AiwynView):
     """POST /gql/v1/clients/search: `{where, orderBy, pageSize|limit, page}` with Hasura's
     boolean-expression semantics (core/api/where.py)."""
 
-    @extend_schema(request=SEARCH_REQUEST, responses=LIST_RESPONSE, tags=["aiwyn"])
+    openapi_notes = {
+        "post": (
+            "`where` is a boolean expression over the client fields (`_and`, `_or`, `_not`; per field `_eq`, "
+            "`_neq`, `_gt`, `_gte`, `_lt`, `_lte`, `_in`, `_nin`, `_is_null`, `_like`, `_ilike`, `_regex`, ...), "
+            "with NULL following SQL's three-valued logic; `contacts` and `primaryContact` filter on the "
+            'contacts\' fields. `orderBy` lists `{field: "asc" | "desc"}` (default: name, then newest first); '
+            "`pageSize` (or `limit`, default 50) and `page` (from 0) pick the page. Answers "
+            "`{clients, total: {aggregate: {count}}}`."
+        )
+    }
+    openapi_errors = {"post": {"400": QUERY_ERROR, "429": THROTTLED}}
+
+    @extend_schema(request=SEARCH_REQUEST, responses=LIST_RESPONSE, tags=["aiwyn"], operation_id="aiwyn_clients_search")
     def post(self, request):
         from core.api.where import compile_order_by, compile_where
 
@@ -213,7 +296,14 @@ class AiwynClientDetailView(AiwynView):
     """GET /gql/v1/client/{id}: the client with address, billing address, primary contact,
     engagements and financial summary."""
 
-    @extend_schema(responses=AiwynClientDetailSerializer, tags=["aiwyn"])
+    openapi_notes = {
+        "get": (
+            "The client with its address, billing address, primary contact, engagements (its contracts) and "
+            "financial summary. The id is the one `/v1/client` shows."
+        )
+    }
+
+    @extend_schema(responses=AiwynClientDetailSerializer, tags=["aiwyn"], operation_id="aiwyn_client_retrieve")
     def get(self, request, id):  # noqa: A002  (the documented {id})
         pk = parse_uuid(id)
         client = self.clients().filter(pk=pk).first() if pk else None

@@ -11,8 +11,10 @@ the same Client rows as `/v1/client`.
 
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db.models import F, Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -29,18 +31,76 @@ EMAIL_PATTERN = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$")
 DEFAULT_TOP = 50
 
 
+class CrmEmailField(f.StrictCharField):
+    """Required in requests and matching the seed's pattern; answers show the stored address as
+    it is (a client created through `/v1/client` may have none: "")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=1, max_length=254, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).strip()
+        # The seed's pattern, and a valid address for the other surfaces too (`/v1/client`
+        # documents an email address; the suppression list stores it).
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            value = ""
+        if not EMAIL_PATTERN.fullmatch(value):
+            raise serializers.ValidationError("Not a valid email address.")
+        return value
+
+    def openapi_schema(self, direction) -> dict:
+        if direction == "request":
+            return {"type": "string", "pattern": "^" + EMAIL_PATTERN.pattern, "example": "jane.doe@example.com"}
+        return {"type": "string"}
+
+
+class SilencedField(serializers.Field):
+    """`isSilenced`: whether the client's address is on the mail suppression list. Writing it
+    adds or removes the address (null is ignored)."""
+
+    default_error_messages = {"invalid": "Expected true or false."}
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            return True, {}
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if data is not True and data is not False:
+            self.fail("invalid")
+        return {"is_silenced": data}
+
+    def to_representation(self, client):
+        return client.is_silenced
+
+    def openapi_schema(self, direction) -> dict:
+        return {"type": "boolean"}
+
+    def describe(self, name, model):
+        from core.api.registry import BOOLEAN, FieldInfo
+
+        return FieldInfo(name, BOOLEAN, None, filterable=False, sortable=False)
+
+
 class CrmClientSerializer(serializers.ModelSerializer):
     id = f.IdField()
     externalId = f.NullableTextField(source="external_id", max_length=100)
     source = f.NullableTextField(max_length=100)
     ownerId = f.NullableTextField(source="owner", max_length=64)
     referredById = f.RefField(source="referred_by", queryset=Client.objects.all(), required=False, allow_null=True)
-    email = f.StrictCharField(min_length=1, max_length=254)
+    email = CrmEmailField()
     homePhone = f.NullableTextField(source="home_phone", max_length=50)
     workPhone = f.NullableTextField(source="phone", max_length=50)
     mobilePhone = f.NullableTextField(source="cell_phone", max_length=50)
     fax = f.NullableTextField(max_length=50)
-    isSilenced = f.DerivedField(lambda c: c.is_silenced)
+    isSilenced = SilencedField()
     isArchived = f.StrictBooleanField(source="disabled", required=False)
     createdOn = f.DateTimeMsField(source="created_at", read_only=True)
     updatedOn = f.DateTimeMsField(source="updated_at", read_only=True)
@@ -62,24 +122,10 @@ class CrmClientSerializer(serializers.ModelSerializer):
             "totalDebtPayments", "firstTimeBuyer", "loginToken", "id", "firstName", "lastName",
         ]  # fmt: skip
 
-    # Writes ---------------------------------------------------------------------------------
-    # isSilenced is derived from the mail suppression list; a write changes that list.
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
-        silenced = data.get("isSilenced", serializers.empty)
-        if silenced is not serializers.empty and silenced is not None and not isinstance(silenced, bool):
-            raise serializers.ValidationError({"isSilenced": ["Expected true or false."]})
-        values = super().to_internal_value(data)
-        if silenced is not serializers.empty and silenced is not None:
-            values["is_silenced"] = silenced
-        return values
-
-    def validate_email(self, value):
-        value = value.strip()
-        if not EMAIL_PATTERN.fullmatch(value):
-            raise serializers.ValidationError("Not a valid email address.")
-        return value
+        return super().to_internal_value(data)
 
     def validate_firstTimeBuyer(self, value):
         if value is not None and not isinstance(self.initial_data.get("firstTimeBuyer"), bool):
@@ -99,13 +145,40 @@ AUDIT_RECORD = inline_serializer(
 LIST_PARAMETERS = [
     OpenApiParameter("ownerId", str, description="Only this owner's clients."),
     OpenApiParameter("searchText", str, description="Case-insensitive text in names, email and phones."),
-    OpenApiParameter("$filter", str, description="OData filter, e.g. lastName eq 'Smith' and fico ge 700"),
-    OpenApiParameter("$select", str),
-    OpenApiParameter("$orderby", str),
-    OpenApiParameter("$skip", int),
-    OpenApiParameter("$top", int, description="Defaults to 50."),
-    OpenApiParameter("$count", bool, description="true: answer {@odata.count, value}."),
+    OpenApiParameter("$filter", str, description="OData filter, e.g. `lastName eq 'Smith' and fico ge 700`."),
+    OpenApiParameter("$select", str, description="Comma-separated properties to answer (the others are left out)."),
+    OpenApiParameter("$orderby", str, description="OData order, e.g. `lastName asc,createdOn desc`."),
+    OpenApiParameter("$skip", {"type": "integer", "minimum": 0}, description="Clients to skip."),
+    OpenApiParameter("$top", {"type": "integer", "minimum": 0}, description="Clients to answer (default 50)."),
+    OpenApiParameter("$count", bool, description='`true`: answer `{"@odata.count": N, "value": [...]}`.'),
 ]
+
+
+class CrmClientSelectionSerializer(CrmClientSerializer):
+    """A client of a list answer: `$select` may leave any property out."""
+
+    class Meta(CrmClientSerializer.Meta):
+        selectable = True
+
+
+def list_responses(auto_schema) -> dict:
+    client = auto_schema.resolve_serializer(CrmClientSelectionSerializer(), "response").ref
+    clients = {"type": "array", "items": client}
+    counted = {
+        "type": "object",
+        "properties": {"@odata.count": {"type": "integer", "minimum": 0}, "value": clients},
+        "required": ["@odata.count", "value"],
+    }
+    schema = {"oneOf": [clients, counted]}
+    description = "The clients: an array, or `{@odata.count, value}` with `$count=true`."
+    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+ODATA_ERROR = (
+    "An invalid OData option (OData's error shape), or another invalid parameter, or a query too expensive to run."
+)
+THROTTLED = "Too many expensive queries from the caller's company in a short time; retry after `Retry-After` seconds."
+ERROR_BODY = {"$ref": "#/components/schemas/Error"}
 
 
 def audit_record(client) -> dict:
@@ -141,7 +214,35 @@ class CrmView(APIView):
 
 
 class CrmClientListView(CrmView):
-    @extend_schema(parameters=LIST_PARAMETERS, responses=CrmClientSerializer(many=True), tags=["crm"])
+    openapi_notes = {
+        "get": (
+            "The caller's clients (the same rows and ids as `/v1/client`), oldest first unless `$orderby` says "
+            "otherwise, 50 at a time unless `$top` says otherwise. `$filter` takes OData expressions (`eq`, `ne`, "
+            "`gt`, `ge`, `lt`, `le`, `and`, `or`, `not`, `contains`, `startswith`, `endswith`, `in`) with OData's "
+            "null rules."
+        ),
+        "post": (
+            "Creates a client and answers its audit record. `email`, `firstName` and `lastName` are required; "
+            "`isSilenced` puts the address on the mail suppression list; `loginToken` is stored hashed and never "
+            "answered."
+        ),
+        "delete": "Deleting every client at once is not supported.",
+    }
+    openapi_errors = {
+        "get": {
+            "400": (ODATA_ERROR, "ErrorOrOData"),
+            "429": THROTTLED,
+            "501": ("An OData feature this API does not implement.", "ODataError"),
+        }
+    }
+    openapi_responses = {"get": list_responses}
+
+    @extend_schema(
+        parameters=LIST_PARAMETERS,
+        responses=CrmClientSelectionSerializer(many=True),  # the answer's shape: openapi_responses
+        tags=["crm"],
+        operation_id="crm_clients_list",
+    )
     def get(self, request):
         from core.api.odata import ODataError, parse_odata
 
@@ -182,14 +283,23 @@ class CrmClientListView(CrmView):
             return Response({"@odata.count": queryset.count(), "value": docs})
         return Response(docs)
 
-    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"])
+    @extend_schema(
+        request=CrmClientSerializer,
+        responses={200: AUDIT_RECORD},
+        tags=["crm"],
+        operation_id="crm_clients_create",
+    )
     def post(self, request):
         serializer = CrmClientSerializer(data=request.data, context=self.context())
         serializer.is_valid(raise_exception=True)
         client = client_services.create_crm_client(tenant=request.user.tenant, data=serializer.validated_data)
         return Response(audit_record(client), status=status.HTTP_200_OK)
 
-    @extend_schema(responses={405: None}, tags=["crm"])
+    @extend_schema(
+        responses={405: OpenApiResponse(ERROR_BODY, description="Not supported.")},
+        tags=["crm"],
+        operation_id="crm_clients_delete_all",
+    )
     def delete(self, request):
         return Response(
             {"success": False, "error": "Operation is not currently supported on this resource."},
@@ -198,11 +308,25 @@ class CrmClientListView(CrmView):
 
 
 class CrmClientDetailView(CrmView):
-    @extend_schema(responses=CrmClientSerializer, tags=["crm"])
+    openapi_notes = {
+        "get": "The client with this id (the id `/v1/client` shows).",
+        "put": (
+            "Replaces the client's CRM fields: optional fields the body leaves out become null (or false). "
+            "Answers the audit record."
+        ),
+        "patch": (
+            "Changes the fields the body names; the client must still have an email, a first and a last name. "
+            "Answers the audit record."
+        ),
+        "delete": "Deletes the client.",
+    }
+    openapi_errors = {"delete": {"409": "Still referenced by other documents (the message names them)."}}
+
+    @extend_schema(responses=CrmClientSerializer, tags=["crm"], operation_id="crm_client_retrieve")
     def get(self, request, id):  # noqa: A002  (the documented {id})
         return Response(CrmClientSerializer(self.get_client(id), context=self.context()).data)
 
-    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"])
+    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"], operation_id="crm_client_replace")
     def put(self, request, id):  # noqa: A002
         client = self.get_client(id)
         serializer = CrmClientSerializer(client, data=request.data, context=self.context())
@@ -211,7 +335,7 @@ class CrmClientDetailView(CrmView):
         client = client_services.update_crm_client(client=client, data=data)
         return Response(audit_record(client))
 
-    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"])
+    @extend_schema(request=CrmClientSerializer, responses=AUDIT_RECORD, tags=["crm"], operation_id="crm_client_update")
     def patch(self, request, id):  # noqa: A002
         client = self.get_client(id)
         serializer = CrmClientSerializer(client, data=request.data, partial=True, context=self.context())
@@ -219,7 +343,7 @@ class CrmClientDetailView(CrmView):
         client = client_services.update_crm_client(client=client, data=dict(serializer.validated_data))
         return Response(audit_record(client))
 
-    @extend_schema(responses={204: None}, tags=["crm"])
+    @extend_schema(responses={204: None}, tags=["crm"], operation_id="crm_client_delete")
     def delete(self, request, id):  # noqa: A002
         client_services.delete_client(client=self.get_client(id))
         return Response(status=status.HTTP_204_NO_CONTENT)

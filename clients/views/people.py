@@ -1,10 +1,12 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clients.models import ClientChannel, ClientContact, ClientLocation, MailUnsubscribe, Speciality, Tag
 from clients.serializers import people as s
 from clients.services import people as services
-from core.api.fields import format_datetime
+from core.api.fields import DateTimeMsField, format_datetime
 from core.api.listing import get_list
 from core.api.viewsets import ResourceViewSet
 
@@ -57,6 +59,15 @@ class MailUnsubscribeViewSet(ResourceViewSet):
 
     queryset = MailUnsubscribe.objects.all()
     serializer_class = s.MailUnsubscribeSerializer
+    openapi_notes = {
+        "list": "The `email` filter matches the address trimmed and in lower case.",
+        "create": "The address is stored trimmed and in lower case; one already on the list is a 409.",
+        "check": (
+            "Answers `is_unsubscribed` and, when it is, `unsubscribe_date`. An address that is not on the list "
+            "answers `false` and `null`, never a 404. With `unsubscribe_type`, only an entry of that type (or "
+            "of `all`) counts."
+        ),
+    }
     natural_key = ("email",)
     search_fields = ["email", "reason"]
     operations = {"list", "create", "retrieve", "destroy", "remove"}
@@ -69,6 +80,24 @@ class MailUnsubscribeViewSet(ResourceViewSet):
                 queryset = queryset.filter(email__in=[services.normalise_email(str(e)) for e in emails])
         return queryset
 
+    @extend_schema(
+        request=s.UnsubscribeCheckSerializer,
+        responses=inline_serializer(
+            "UnsubscribeCheckAnswer",
+            {
+                "success": serializers.BooleanField(),
+                "data": inline_serializer(
+                    "UnsubscribeStatus",
+                    {
+                        "is_unsubscribed": serializers.BooleanField(),
+                        "unsubscribe_date": DateTimeMsField(
+                            allow_null=True, help_text="When the address was unsubscribed; null when it is not."
+                        ),
+                    },
+                ),
+            },
+        ),
+    )
     @action(detail=False, methods=["post"], url_path="check")
     def check(self, request, *args, **kwargs):
         """Is this address unsubscribed? An unknown address is `false`/`null`, not a 404."""

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from core import tokens
@@ -100,3 +101,32 @@ class HasTenant(permissions.BasePermission):
         if isinstance(request.user, ApiCaller):
             return True
         raise exceptions.NotAuthenticated()
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI document (and Swagger UI's Authorize button) tells clients to authenticate."""
+
+    target_class = ApiKeyAuthentication
+    name = ["ApiKeyAuth", "ApiKeyHeader"]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "API key or access token",
+                "description": (
+                    "`Authorization: Bearer <key>`: an API key, or an access token from `POST /v1/auth/token`. "
+                    "A bare `Authorization: <token>` is accepted too."
+                ),
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "api-key",
+                "description": "`api-key: <key>`: an API key (or an access token).",
+            },
+        ]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"ApiKeyAuth": []}, {"ApiKeyHeader": []}]

@@ -81,10 +81,16 @@ class NullableTextField(StrictCharField):
 
 
 class StrictEmailField(serializers.EmailField):
+    """An address as the OpenAPI `email` format defines it: ASCII only (Django would also take
+    an internationalised domain, which that format does not)."""
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data.strip())
+        data = data.strip()
+        if not data.isascii():
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -312,10 +318,12 @@ class RefField(serializers.PrimaryKeyRelatedField):
 
 class DerivedField(serializers.Field):
     """A read-only value computed from the instance. With `orm_path` it is also filterable and
-    sortable through that column (e.g. a status shown as "ACTIVE" when empty)."""
+    sortable through that column (e.g. a status shown as "ACTIVE" when empty). `schema` is the
+    OpenAPI schema of the value (a computed value has no column to infer it from)."""
 
-    def __init__(self, compute, *, orm_path=None, kind="text", related_model=None, **kwargs):
+    def __init__(self, compute, *, schema: dict, orm_path=None, kind="text", related_model=None, **kwargs):
         self.compute = compute
+        self.schema = schema
         self.orm_path = orm_path
         self.kind = kind
         self.related_model = related_model
@@ -325,6 +333,9 @@ class DerivedField(serializers.Field):
 
     def to_representation(self, instance):
         return self.compute(instance)
+
+    def openapi_schema(self, direction) -> dict:
+        return self.schema
 
     def describe(self, name, model):
         from .registry import FieldInfo
@@ -341,6 +352,7 @@ class DerivedField(serializers.Field):
         )
 
 
+@extend_schema_field({"type": "boolean"})
 class NegatedBooleanField(serializers.Field):
     """The inverse of a boolean column (Aiwyn `active` is not `disabled`); filters invert too."""
 

@@ -22,10 +22,10 @@ from sales.services import catalogue as services
 
 
 class DecimalStringField(serializers.DecimalField):
-    """A decimal the doc carries as a JSON string (`product.base_price`): a string in, a string
-    out (`"12.5"`), Decimal in the database. An empty string or null clears it."""
+    """A decimal the doc carries as a JSON string (`product.base_price`): a number or a numeric
+    string in, a string out (`"12.5"`), Decimal in the database. An empty string or null clears it."""
 
-    default_error_messages = {"invalid": 'Expected a decimal number as a string, e.g. "12.50".'}
+    default_error_messages = {"invalid": 'Expected a decimal number, e.g. 12.5 or "12.50".'}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -33,9 +33,11 @@ class DecimalStringField(serializers.DecimalField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
             self.fail("invalid")
-        if not data.strip():
+        if isinstance(data, float) and not math.isfinite(data):
+            self.fail("invalid")
+        if isinstance(data, str) and not data.strip():
             return None
         return super().to_internal_value(data)
 
@@ -47,6 +49,17 @@ class DecimalStringField(serializers.DecimalField):
         if value is None:
             return None
         return format(decimal.Decimal(value).normalize(), "f")
+
+    def openapi_schema(self, direction) -> dict:
+        limit = 10 ** (self.max_digits - self.decimal_places)
+        number = {"type": "number", "exclusiveMaximum": True, "maximum": limit}
+        if self.min_value is not None:
+            number["minimum"] = float(self.min_value)
+        if direction == "request":
+            text = {"type": "string", "description": 'A decimal number as text, e.g. "12.50"; "" clears it.'}
+            return {"anyOf": [number, text]}
+        pattern = r"^-?\d+(\.\d+)?$" if self.min_value is None or self.min_value < 0 else r"^\d+(\.\d+)?$"
+        return {"type": "string", "pattern": pattern, "description": 'A decimal number as text, e.g. "12.5".'}
 
 
 MODIFIER_KEYS = ("_id", "name", "price_adjustment", "description")

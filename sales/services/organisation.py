@@ -311,9 +311,17 @@ def update_warehouse(*, warehouse: Warehouse, data: dict) -> Warehouse:
 # Deletes ---------------------------------------------------------------------------------------
 def _referenced_by(exc: ProtectedError, limit: int = 5) -> str:
     """`2 route (North, South)`, per referencing kind, naming a few rows of each."""
-    by_kind: dict[str, list[str]] = {}
+    # The collector loads the referencing rows with their pk only: their names come in one
+    # query per kind (not one per row), and a row deleted meanwhile is shown by its id.
+    pks_by_model: dict = {}
     for obj in exc.protected_objects:
-        by_kind.setdefault(obj._meta.verbose_name, []).append(str(obj))
+        pks_by_model.setdefault(type(obj), []).append(obj.pk)
+    by_kind: dict[str, list[str]] = {}
+    for model, pks in pks_by_model.items():
+        names = {}
+        if any(field.name == "name" for field in model._meta.concrete_fields):
+            names = dict(model._base_manager.filter(pk__in=pks).values_list("pk", "name"))
+        by_kind[str(model._meta.verbose_name)] = [str(names.get(pk) or pk) for pk in pks]
     parts = []
     for kind, names in sorted(by_kind.items()):
         shown = ", ".join(sorted(names)[:limit]) + (", ..." if len(names) > limit else "")

@@ -76,7 +76,6 @@ def _rep_and_teams(tenant, other_tenant):
     TeamFactory(tenant=other_tenant, name="Globex South")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="admin tenancy fix on h9-admin")
 @pytest.mark.parametrize(
     ("path", "make", "mine", "my_choice"),
     [
