@@ -68,6 +68,7 @@ def test_staff_cannot_see_the_tenants(browser, staff, tenant, other_tenant):
 def _product_and_categories(tenant, other_tenant):
     category = ProductCategoryFactory(tenant=tenant, name="Acme Drinks")
     ProductFactory(tenant=tenant, name="Acme Tea", category=category)
+    ProductCategoryFactory(tenant=tenant, name="Acme Bakery")  # Django hides a filter with one choice
     ProductCategoryFactory(tenant=other_tenant, name="Globex Snacks")
 
 
