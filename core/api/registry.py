@@ -99,12 +99,14 @@ class EpochMillis(models.Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(EXTRACT(EPOCH FROM ({sql})) * 1000)::bigint", params
+        return f"floor(EXTRACT(EPOCH FROM ({sql})) * 1000)::bigint", params
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
+        # Stored as text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds, plus the fraction's first
+        # three digits (strftime's %s rounds the fraction, so .9995 s would count as a second).
         return (
-            f"(CAST(strftime('%%s', {sql}) AS INTEGER) * 1000 + CAST(substr(strftime('%%f', {sql}), 4) AS INTEGER))",
+            f"(CAST(strftime('%%s', substr({sql}, 1, 19)) AS INTEGER) * 1000 + CAST(substr({sql}, 21, 3) AS INTEGER))",
             params * 2,
         )
 
