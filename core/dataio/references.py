@@ -15,6 +15,7 @@ row (`wrap_fields`); anything not in the cache goes through the field as usual.
 
 from collections import OrderedDict, defaultdict
 
+from django.db.models.functions import Lower
 from rest_framework.relations import ManyRelatedField
 
 from core.api.fields import RefField, RefListField
@@ -142,11 +143,20 @@ class References:
         if resource is None or len(resource.natural_key) != 1:
             return
         (path,) = resource.natural_key_paths()
+        keys = {value: resource.natural_value(value) for value in values}  # "VIP" and "vip" alike
         matches = defaultdict(list)
         rows = model.objects.filter(tenant=self.tenant)
-        for row in rows.filter(among(model, path, values, using=rows.db)):
-            matches[str(getattr(row, path))].append(row)
-        for value, rows in matches.items():
+        if resource.natural_key_ignores_case:
+            found = rows.annotate(_natural=Lower(path)).filter(_natural__in=set(keys.values()))
+            for row in found:
+                matches[row._natural].append(row)
+        else:
+            for row in rows.filter(among(model, path, values, using=rows.db)):
+                matches[str(getattr(row, path))].append(row)
+        for value, key in keys.items():
+            rows = matches.get(key)
+            if not rows:
+                continue
             if len(rows) == 1:
                 self._found(model, value, rows[0])
             else:
