@@ -39,8 +39,8 @@ def has_unique_name(model) -> bool:
     return flag
 
 
-def name_owner(instance):
-    """The id of the other row of the instance's tenant that has its name (any case), or None."""
+def name_owner(instance) -> tuple | None:
+    """(id, name) of the other row of the instance's tenant that has its name in any case, or None."""
     name = getattr(instance, NAME)
     if not isinstance(name, str) or instance.tenant_id is None:
         return None
@@ -48,19 +48,19 @@ def name_owner(instance):
     rows = rows.annotate(_name_key=Lower(NAME)).filter(_name_key=Lower(models.Value(name)))
     if not instance._state.adding:
         rows = rows.exclude(pk=instance.pk)
-    return rows.values_list("pk", flat=True).first()
+    return rows.values_list("pk", NAME).first()
 
 
-def name_taken_message(instance, owner) -> str:
-    what = type(instance)._meta.verbose_name
-    return f"A {what} named '{getattr(instance, NAME)}' already exists ({owner}); names are unique, in any case."
+def name_taken_message(instance, owner: tuple) -> str:
+    pk, name = owner
+    return f"A {type(instance)._meta.verbose_name} named '{name}' already exists ({pk}); names are unique, in any case."
 
 
-def name_taken(instance, owner):
+def name_taken(instance, owner: tuple):
     from core.api.exceptions import Conflict
 
     message = name_taken_message(instance, owner)
-    return Conflict(message, details=[{"path": NAME, "message": message, "code": "unique", "_id": str(owner)}])
+    return Conflict(message, details=[{"path": NAME, "message": message, "code": "unique", "_id": str(owner[0])}])
 
 
 def save_with_unique_name(instance, save, update_fields=None) -> None:
