@@ -39,6 +39,7 @@ def test_the_readme_example_gives_the_existing_tag_and_imports_by_name_keep_work
     vip_id = vip.json()["_id"]
     again = api.post("/v1/tag", {"name": "vip"}, format="json")
     assert again.status_code == 409 and again.json()["details"][0]["_id"] == vip_id
+    assert "A tag named 'VIP' already exists" in again.json()["error"]  # the name as stored
     assert Tag.objects.filter(tenant=tenant).count() == 1
     report, errors = _import(tmp_path, "client", "name,client_code,tags\nCorner Shop,C1,VIP\nKiosk,C2,vip\n", tenant)
     assert errors == [] and report.counts["created"] == 2
