@@ -26,6 +26,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from tests.api_cases_names import UniqueNameCase
+from tests.api_cases_sorting import SortAndPagingCase
+
 ALL = {"list", "create", "retrieve", "update", "destroy"}
 
 LIST_KEYS = {
@@ -208,7 +211,7 @@ class GarbageInputCase:
 
 
 @pytest.mark.django_db
-class ResourceAPICase(GarbageInputCase):
+class ResourceAPICase(GarbageInputCase, SortAndPagingCase, UniqueNameCase):
     path: str = ""
     family: str = "D"
     operations: set = ALL

@@ -30,6 +30,7 @@ from core.dataio.validation import RowValidator
 from core.models import Tenant
 from tests import factories
 from tests.factories import ClientChannelFactory, ClientFactory, SpecialityFactory, TagFactory
+from tests.factories_sales_pricing import PriceListFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,12 +146,13 @@ def test_a_bulk_write_that_fails_is_redone_row_by_row(tmp_path, tenant, monkeypa
 def test_references_by_natural_key_and_to_earlier_rows_of_the_file(tmp_path, tenant):
     ClientChannelFactory(tenant=tenant, name="Retail")
     SpecialityFactory(tenant=tenant, name="Pharmacy")
-    TagFactory(tenant=tenant, name="Twice")
-    TagFactory(tenant=tenant, name="Twice")
+    # price list names may repeat (tags may not: core/uniqueness.py)
+    PriceListFactory(tenant=tenant, name="Twice")
+    PriceListFactory(tenant=tenant, name="Twice")
     head = ClientFactory(tenant=tenant, client_code="HQ")
     code, out, _ = import_clients(
         tmp_path,
-        "name,client_code,channel,speciality,parent_client_id,chain,tags\n"
+        "name,client_code,channel,speciality,parent_client_id,chain,sv_priceList\n"
         "Branch 1,B1,Retail,Pharmacy,HQ,,\n"
         "Branch 2,B2,,,B1,B1,\n"  # a row created earlier in the same batch
         "Branch 3,B3,,,B4,,\n"  # a later row: not there yet
@@ -163,7 +165,7 @@ def test_references_by_natural_key_and_to_earlier_rows_of_the_file(tmp_path, ten
     assert rows["B2"]["parent_client_id"] == rows["B1"]["_id"] == rows["B2"]["chain"]
     assert "row 4: parent_client_id: Not found: no client has client_code 'B4'." in out
     assert "row 5: channel: Not found: no client-channel has name 'Wholesale'." in out
-    assert "row 6: tags: Ambiguous: 2 tag rows have name 'Twice'; use the _id." in out
+    assert "row 6: sv_priceList: Ambiguous: 2 pricelist rows have name 'Twice'; use the _id." in out
     assert set(rows) == {"HQ", "B1", "B2"}  # failed rows wrote nothing
 
 

@@ -4,6 +4,7 @@ and the mail suppression list."""
 from django.db import models
 
 from core.models import TenantModel
+from core.uniqueness import unique_name
 
 
 class ClientChannel(TenantModel):
@@ -12,7 +13,7 @@ class ClientChannel(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("clientchannel")]
 
 
 class ClientContact(TenantModel):
@@ -74,6 +75,7 @@ class Speciality(TenantModel):
 
     class Meta(TenantModel.Meta):
         verbose_name_plural = "specialities"
+        constraints = [unique_name("speciality")]
 
 
 class Tag(TenantModel):
@@ -81,7 +83,7 @@ class Tag(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("tag")]
 
 
 class MailUnsubscribe(TenantModel):

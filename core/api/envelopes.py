@@ -17,11 +17,22 @@ class Page:
     page: int  # 1-based
     per_page: int
     offset: int
+    paging: str = "page"  # the request's paging parameters: "page", "offset" (limit/offset) or "odata"
     extra: dict = field(default_factory=dict)  # family G: totals and options
 
     @property
     def pages(self) -> int:
         return math.ceil(self.total / self.per_page) if self.per_page else 0
+
+    def last_start(self) -> int:
+        """Where the last page starts: the last whole page, or for an offset the last step of
+        `per_page` from it (what following the next pages reaches)."""
+        if self.paging == "page" or not self.per_page:
+            return max(self.pages - 1, 0) * self.per_page
+        grid = self.offset % self.per_page
+        if self.total <= grid:
+            return 0
+        return grid + (self.total - 1 - grid) // self.per_page * self.per_page
 
 
 class Family:
@@ -51,9 +62,16 @@ class Family:
         return body
 
 
-def _page_url(request, page_number):
+def _page_url(request, page: Page, start: int) -> str:
+    """The URL of the page that starts at row `start`, in the paging parameters the request
+    used (page/per_page, limit/offset or $top/$skip), with its other parameters kept."""
     params = request.query_params.copy()
-    params["page"] = str(page_number)
+    if page.paging == "offset":
+        params["offset"] = str(start)
+    elif page.paging == "odata":
+        params["$skip"] = str(start)
+    else:
+        params["page"] = str(start // page.per_page + 1 if page.per_page else 1)
     base = request.build_absolute_uri(request.path)
     return f"{base}?{urlencode(list(params.lists()), doseq=True)}"
 
@@ -74,12 +92,12 @@ class FamilyD(Family):
             "per_page": page.per_page,
         }
         if self.page_urls:
-            last = max(page.pages, 1)
+            after = page.offset + page.per_page
             body.update(
-                first_page_url=_page_url(request, 1),
-                last_page_url=_page_url(request, last),
-                next_page_url=_page_url(request, page.page + 1) if page.page < page.pages else None,
-                prev_page_url=_page_url(request, page.page - 1) if page.page > 1 else None,
+                first_page_url=_page_url(request, page, 0),
+                last_page_url=_page_url(request, page, page.last_start()),
+                next_page_url=_page_url(request, page, after) if page.per_page and after < page.total else None,
+                prev_page_url=_page_url(request, page, max(page.offset - page.per_page, 0)) if page.offset else None,
                 path=request.build_absolute_uri(request.path),
             )
         return body

@@ -21,9 +21,16 @@ logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
+    """409. `details` (a list of {path, message, code, ...}) go to the error body as they are:
+    a conflict with an existing row names it (`_id`)."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict with the current state of the resource."
     default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, *, details: list | None = None):
+        super().__init__(detail, code)
+        self.details = details
 
 
 class Unprocessable(exceptions.APIException):
@@ -134,6 +141,7 @@ def handle_exception(exc, context):
     elif isinstance(exc, exceptions.APIException):
         code = exc.status_code
         message = str(exc.detail) if not isinstance(exc.detail, (list, dict)) else summary(flatten_errors(exc.detail))
+        details = getattr(exc, "details", None)
     elif isinstance(exc, DatabaseError) and "statement timeout" in str(exc):
         code, message = 400, "The query took too long; narrow it down."
     else:

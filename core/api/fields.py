@@ -22,19 +22,27 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 
 from core.ids import parse_uuid
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+ONE_MS = dt.timedelta(milliseconds=1)
+
 
 def format_datetime(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if timezone.is_aware(value):
-        value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    # isoformat pads the year to four digits as ISO 8601 wants; strftime("%Y") writes year 197 as "197".
+    return value.isoformat(timespec="milliseconds") + "Z"
 
 
 def to_epoch_ms(value: dt.datetime | None) -> int | None:
     if value is None:
         return None
-    return int(value.timestamp() * 1000)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    # Whole milliseconds, rounded down as the database does (a float product truncates toward
+    # zero, which differs before 1970).
+    return (value - EPOCH) // ONE_MS
 
 
 def from_epoch_ms(value) -> dt.datetime:

@@ -175,6 +175,7 @@ class ListQuery:
     page: int = 1
     per_page: int = 25
     offset: int = 0
+    paging: str = "page"  # the request's paging parameters: page (page/per_page), offset (limit/offset), odata
     populate: list = field(default_factory=list)
     has_filters: bool = False  # anything beyond the tenant (decides whether a kept count applies)
 
@@ -221,6 +222,7 @@ class ListParams:
             offset = parse_int("offset", params.get("offset", 0), minimum=0)
             query.per_page, query.offset = limit, offset
             query.page = offset // limit + 1
+            query.paging = "offset"
             return
         per_page = parse_int("per_page", params.get("per_page", self.default_per_page), minimum=1)
         if per_page > maximum:

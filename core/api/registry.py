@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from django.db import models
-from django.db.models.expressions import Subquery
+from django.db.models.expressions import OrderBy, Subquery
 from rest_framework import serializers
 
 from . import fields as api_fields
@@ -99,12 +99,14 @@ class EpochMillis(models.Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(EXTRACT(EPOCH FROM ({sql})) * 1000)::bigint", params
+        return f"floor(EXTRACT(EPOCH FROM ({sql})) * 1000)::bigint", params
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
+        # Stored as text "YYYY-MM-DD HH:MM:SS[.ffffff]": whole seconds, plus the fraction's first
+        # three digits (strftime's %s rounds the fraction, so .9995 s would count as a second).
         return (
-            f"(CAST(strftime('%%s', {sql}) AS INTEGER) * 1000 + CAST(substr(strftime('%%f', {sql}), 4) AS INTEGER))",
+            f"(CAST(strftime('%%s', substr({sql}, 1, 19)) AS INTEGER) * 1000 + CAST(substr({sql}, 21, 3) AS INTEGER))",
             params * 2,
         )
 
@@ -377,8 +379,8 @@ class PageReader:
             # the (tenant, ...) index only (a wide query may prefer the primary key index and
             # wade through other tenants' rows), and PostgreSQL does not evaluate the
             # related-id subqueries of rows an OFFSET skips.
-            order_sql, order_params = self._order_clause(queryset)
-            sql = f"{self.marker} WHERE {self.pk_column} IN ({sql}){order_sql}"
+            from_sql, order_sql, order_params = self._outer(queryset.query.order_by)
+            sql = f"{from_sql} WHERE {self.pk_column} IN ({sql}){order_sql}"
             params = (*params, *order_params)
         else:
             sql = sql[sql.index(self.marker) :]
@@ -392,30 +394,45 @@ class PageReader:
     def fetch_plain(self, *, tenant, ordering, limit, offset):
         from django.db import connections
 
-        key = tuple(str(expression) + repr((expression.nulls_first, expression.nulls_last)) for expression in ordering)
+        connection = connections[self.using]
+        tenant_value = self.model._meta.get_field("tenant").target_field.get_db_prep_value(tenant.pk, connection)
+        outer = None
+        if all(isinstance(e, OrderBy) and isinstance(e.expression, models.F) for e in ordering):
+            key = tuple(str(e) + repr((e.nulls_first, e.nulls_last)) for e in ordering)
+        else:  # an expression (a relationship count) has no stable text of its own: its SQL is the key
+            outer = self._outer(ordering)
+            key = (outer[1], tuple(outer[2]))
         plain = self.__dict__.setdefault("_plain", {})
         if key not in plain:
             ids = self.model._base_manager.db_manager(self.using).filter(tenant=tenant).order_by(*ordering)
             ids_sql, ids_params = ids.values_list("pk").query.get_compiler(self.using).as_sql()
-            if len(ids_params) != 1:  # only the tenant: anything else is not a plain page
+            # The tenant is the only condition: its parameter is the first one of the WHERE.
+            slot = ids_sql[: ids_sql.index(" WHERE ")].count("%s")
+            if ids_params[slot] != tenant_value:
                 raise AssertionError(f"unexpected plain page query for {self.model.__name__}")
-            order_sql, order_params = self._order_clause(ids)
-            sql = f"{self.head_sql}{self.marker} WHERE {self.pk_column} IN ({ids_sql} LIMIT %s OFFSET %s){order_sql}"
-            plain[key] = (sql, tuple(order_params))
-        sql, order_params = plain[key]
-        connection = connections[self.using]
-        tenant_value = self.model._meta.get_field("tenant").target_field.get_db_prep_value(tenant.pk, connection)
+            from_sql, order_sql, order_params = outer or self._outer(ordering)
+            sql = f"{self.head_sql}{from_sql} WHERE {self.pk_column} IN ({ids_sql} LIMIT %s OFFSET %s){order_sql}"
+            plain[key] = (sql, list(ids_params), slot, tuple(order_params))
+        sql, ids_params, slot, order_params = plain[key]
+        ids_params = list(ids_params)
+        ids_params[slot] = tenant_value
         with connection.cursor() as cursor:
-            cursor.execute(sql, (*self.head_params, tenant_value, limit, offset, *order_params))
+            cursor.execute(sql, (*self.head_params, *ids_params, limit, offset, *order_params))
             rows = cursor.fetchall()
         if self.converters:
             rows = list(self.compiler.apply_converters(rows, self.converters))
         return self.names, rows
 
-    def _order_clause(self, queryset):
-        """` ORDER BY ...` of the queryset's ordering, on the bare table."""
-        if not queryset.query.order_by:
-            return "", ()
-        ordered = self.model._base_manager.db_manager(self.using).order_by(*queryset.query.order_by).values_list("pk")
+    def _outer(self, ordering) -> tuple[str, str, tuple]:
+        """The page query's ` FROM ...` and ` ORDER BY ...` for `ordering`: the bare table plus
+        the joins the ordering needs (a sort through a relationship names the joined table),
+        and the order with its parameters."""
+        if not ordering:
+            return self.marker, "", ()
+        ordered = self.model._base_manager.db_manager(self.using).order_by(*ordering).values_list("pk")
         sql, params = ordered.query.get_compiler(self.using).as_sql()
-        return sql[sql.index(" ORDER BY ") :], params
+        start, cut = sql.index(self.marker), sql.index(" ORDER BY ")
+        from_sql = sql[start:cut]
+        if "%s" in from_sql:  # every parameter must belong to the ORDER BY
+            raise AssertionError(f"unexpected page order for {self.model.__name__}")
+        return from_sql, sql[cut:], tuple(params)

@@ -160,7 +160,9 @@ class ResourceViewSet(viewsets.GenericViewSet):
             self.expand(items, query.populate)
         if select:
             items = [{key: doc[key] for key in select if key in doc} for doc in items]
-        page = Page(items=items, total=total, page=query.page, per_page=query.per_page, offset=query.offset)
+        page = Page(
+            items=items, total=total, page=query.page, per_page=query.per_page, offset=query.offset, paging=query.paging
+        )
         return Response(self.family().list_body(page, self.request))
 
     def list(self, request, *args, **kwargs):
@@ -175,6 +177,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
             query.has_filters = True
         if odata.ordering:
             query.ordering = odata.ordering
+        if odata.top is not None or odata.skip:
+            query.paging = "odata"
         if odata.top is not None:
             query.per_page = odata.top
             query.offset = odata.skip

@@ -29,6 +29,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, router, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from rest_framework.exceptions import APIException, ValidationError
 
 from core.ids import uuid7
@@ -314,7 +315,7 @@ class Importer:
         if self.natural_key:
             parts = tuple(self._clean(name, values.get(name)) for name in self.natural_key)
             if all(isinstance(p, (str, int, float)) and p != "" for p in parts):
-                row.natural = tuple(str(p) for p in parts)
+                row.natural = tuple(self.resource.natural_value(str(p)) for p in parts)
         if row.repzo_id and isinstance(values.get("integration_meta"), dict):
             values["integration_meta"] = {**values["integration_meta"], "repzo_id": row.repzo_id}
         row.values = values
@@ -376,7 +377,9 @@ class Importer:
         if field_name == ID_NAME:
             label = f"_id {row.source_id}"
         else:
-            label = ", ".join(f"{n} '{v}'" for n, v in zip(self.natural_key, row.natural, strict=True))
+            label = ", ".join(
+                f"{n} '{row.values.get(n, v)}'" for n, v in zip(self.natural_key, row.natural, strict=True)
+            )
         row.errors.append((field_name, f"Duplicate: {label} already appears at row {earlier}."))
 
     def claim_keys(self, rows) -> None:
@@ -409,7 +412,10 @@ class Importer:
         by_key = [r for r in rows if r not in matched and r.natural is not None]
         if by_key:
             paths = self.resource.natural_key_paths()
-            if len(paths) == 1:
+            if self.resource.natural_key_ignores_case:
+                objects = objects.annotate(_natural=Lower(paths[0]))
+                query, paths = Q(_natural__in={r.natural[0] for r in by_key}), ("_natural",)
+            elif len(paths) == 1:
                 query = among(self.model, paths[0], {r.natural[0] for r in by_key}, using=self.using)
             else:
                 query = Q()
@@ -511,7 +517,9 @@ class Importer:
             if not isinstance(value, str):
                 return False
             is_id = ids.is_object_id(value) or ids.parse_id(value) is not None
-            earlier = pending.get(("id", ids.source_key(value)) if is_id else ("nk", value))
+            earlier = pending.get(
+                ("id", ids.source_key(value)) if is_id else ("nk", self.resource.natural_value(value))
+            )
             if earlier is None or earlier >= row.number:
                 return False
         row.deferred = True

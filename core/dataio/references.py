@@ -15,6 +15,7 @@ row (`wrap_fields`); anything not in the cache goes through the field as usual.
 
 from collections import OrderedDict, defaultdict
 
+from django.db.models.functions import Lower
 from rest_framework.relations import ManyRelatedField
 
 from core.api.fields import RefField, RefListField
@@ -23,14 +24,30 @@ from . import ids
 from .bulk import among
 from .resources import resource_for_model
 
-CACHE_SIZE = 20_000
+CACHE_SIZE = 20_000  # values (and rows) kept per target model between batches
 
 
 class _Lru(OrderedDict):
+    """A bounded cache whose bound is enforced between batches only: the values a batch needs
+    are marked recent (`touch`) and trimmed last, so one batch never loses what it resolved
+    before it is used, whatever its size (the cache may hold one batch beyond its bound)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
     def remember(self, key, value):
         self[key] = value
         self.move_to_end(key)
-        if len(self) > CACHE_SIZE:
+
+    def touch(self, keys) -> None:
+        for key in keys:
+            if key in self:
+                self.move_to_end(key)
+
+    def trim(self, keep: int = 0) -> None:
+        """Drop the least recently used entries beyond the bound, never the `keep` newest."""
+        while len(self) > max(self.size, keep):
             self.popitem(last=False)
 
 
@@ -39,10 +56,11 @@ class Unresolved(LookupError):
 
 
 class References:
-    def __init__(self, tenant):
+    def __init__(self, tenant, *, cache_size: int | None = None):
         self.tenant = tenant
-        self.by_value = defaultdict(_Lru)  # model -> value -> pk string
-        self.rows = defaultdict(_Lru)  # model -> pk string -> instance
+        size = cache_size or CACHE_SIZE
+        self.by_value = defaultdict(lambda: _Lru(size))  # model -> value -> pk string
+        self.rows = defaultdict(lambda: _Lru(size))  # model -> pk string -> instance
 
     def clear(self) -> None:
         """Forget every resolved value (after a rolled-back write). In place: the wrapped
@@ -75,7 +93,9 @@ class References:
         """Resolve in bulk the values not in the cache yet (misses are not cached: a later
         batch of the same import may create the row). True when some value stays unknown."""
         cache = self.by_value[model]
-        wanted = {v for v in values if isinstance(v, str) and v not in cache}
+        texts = {v for v in values if isinstance(v, str)}
+        self._keep(model, texts - {v for v in texts if v not in cache})  # cached values: recent again
+        wanted = {v for v in texts if v not in cache}
         if not wanted:
             return False
         rows = model.objects.filter(tenant=self.tenant)
@@ -104,18 +124,39 @@ class References:
                     self._found(model, value, row)
         if natural:
             self._prefetch_natural(model, natural)
+        self._keep(model, texts)
         return any(value not in cache for value in wanted)
+
+    def _keep(self, model, values) -> None:
+        """Make `values` (and their rows) the most recent entries, then trim the caches to
+        their bound without dropping any of them: resolve() is about to read them."""
+        cache, rows = self.by_value[model], self.rows[model]
+        found = [value for value in values if value in cache]
+        cache.touch(found)
+        cache.trim(keep=len(found))
+        pks = {cache[value] for value in found if isinstance(cache[value], str)}
+        rows.touch(pks)
+        rows.trim(keep=len([pk for pk in pks if pk in rows]))
 
     def _prefetch_natural(self, model, values) -> None:
         resource = resource_for_model(model)
         if resource is None or len(resource.natural_key) != 1:
             return
         (path,) = resource.natural_key_paths()
+        keys = {value: resource.natural_value(value) for value in values}  # "VIP" and "vip" alike
         matches = defaultdict(list)
         rows = model.objects.filter(tenant=self.tenant)
-        for row in rows.filter(among(model, path, values, using=rows.db)):
-            matches[str(getattr(row, path))].append(row)
-        for value, rows in matches.items():
+        if resource.natural_key_ignores_case:
+            found = rows.annotate(_natural=Lower(path)).filter(_natural__in=set(keys.values()))
+            for row in found:
+                matches[row._natural].append(row)
+        else:
+            for row in rows.filter(among(model, path, values, using=rows.db)):
+                matches[str(getattr(row, path))].append(row)
+        for value, key in keys.items():
+            rows = matches.get(key)
+            if not rows:
+                continue
             if len(rows) == 1:
                 self._found(model, value, rows[0])
             else:

@@ -6,8 +6,9 @@ A resource plugs in by being routed. Optional viewset declarations refine it:
     bulk_create_service = "app.services.create_things_bulk"   # rules applied to a batch
 
 The natural key finds the existing row a file row stands for and resolves references written
-as a name or code instead of an id. A resource whose serializer creates rows with the generic
-`core.services.create_row` (no rule of its own) is written in bulk automatically; one with its
+as a name or code instead of an id (a lookup list whose names are unique in any case,
+core/uniqueness.py, by its name ignoring case). A resource whose serializer creates rows with
+the generic `core.services.create_row` (no rule of its own) is written in bulk automatically; one with its
 own create rules is written row by row through its serializer unless it declares a bulk service
 that applies the same rules (see clients.services.client.create_clients_bulk).
 
@@ -23,6 +24,7 @@ from functools import cached_property
 from django.db.models import signals
 from django.utils.module_loading import import_string
 
+from core import uniqueness
 from core.api.registry import ResourceFields
 from core.api.serializers import ResourceSerializer
 from core.models import TenantModel
@@ -90,6 +92,16 @@ class Resource:
                 raise AssertionError(f"{self.viewset.__name__}.natural_key names {name!r}, not a column field")
             paths.append(info.orm_path)
         return tuple(paths)
+
+    @cached_property
+    def natural_key_ignores_case(self) -> bool:
+        """A lookup list whose names are unique in any case (core/uniqueness.py): a file's
+        "vip" is the tenant's "VIP"."""
+        return self.natural_key_paths() == (uniqueness.NAME,) and uniqueness.has_unique_name(self.model)
+
+    def natural_value(self, value: str) -> str:
+        """A natural key value as rows are matched by it."""
+        return value.lower() if self.natural_key_ignores_case else value
 
     @cached_property
     def bulk_create(self):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.ids import uuid7
+from core.uniqueness import has_unique_name, name_owner, name_taken_message, save_with_unique_name
 
 
 def now_ms() -> dt.datetime:
@@ -49,6 +50,10 @@ class TenantModel(models.Model):
                 target = getattr(self, f.name, None)
                 if target is not None and self.tenant_id and target.tenant_id != self.tenant_id:
                     errors[f.name] = "Belongs to another tenant."
+        if has_unique_name(type(self)):
+            owner = name_owner(self)
+            if owner is not None:
+                errors["name"] = name_taken_message(self, owner)
         if errors:
             raise ValidationError(errors)
 
@@ -59,6 +64,9 @@ class TenantModel(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "updated_at", "version"}
+        if has_unique_name(type(self)):
+            save_with_unique_name(self, lambda: super(TenantModel, self).save(*args, **kwargs), update_fields)
+            return
         super().save(*args, **kwargs)
 
     def __str__(self):

@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from core.models import TenantModel
+from core.uniqueness import unique_name
 
 # Prices carry three decimals: the region's currencies (JOD, KWD, BHD, OMR) have fils.
 MONEY = {"max_digits": 14, "decimal_places": 3}
@@ -32,6 +33,7 @@ class ProductCategory(TenantModel):
     class Meta(TenantModel.Meta):
         verbose_name_plural = "product categories"
         indexes = [*TenantModel.Meta.indexes, models.Index(fields=["tenant", "name"], name="productcategory_name_idx")]
+        constraints = [unique_name("productcategory")]
 
 
 class ProductSubCategory(TenantModel):
@@ -57,7 +59,7 @@ class ProductBrand(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("productbrand")]
 
 
 class ProductGroup(TenantModel):
@@ -66,7 +68,7 @@ class ProductGroup(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("productgroup")]
 
 
 class ProductModifiersGroup(TenantModel):

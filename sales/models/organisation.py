@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from core.models import TenantModel
+from core.uniqueness import unique_name
 
 
 class Team(TenantModel):
@@ -18,7 +19,7 @@ class Team(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("team")]
 
 
 class Rep(TenantModel):
@@ -122,7 +123,7 @@ class ReturnReason(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("returnreason")]
 
 
 class InventoryAdjustmentReason(TenantModel):
@@ -137,4 +138,4 @@ class InventoryAdjustmentReason(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("inventoryadjustmentreason")]

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from core.models import TenantModel
+from core.uniqueness import unique_name
 
 # Money as the client documents have it; quantities and factors allow fractions of a unit.
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -32,6 +33,7 @@ class Tax(TenantModel):
 
     class Meta(TenantModel.Meta):
         verbose_name_plural = "taxes"
+        constraints = [unique_name("tax")]
 
     def clean(self):
         super().clean()
@@ -51,7 +53,7 @@ class MeasureUnit(TenantModel):
     disabled = models.BooleanField(default=False)
 
     class Meta(TenantModel.Meta):
-        pass
+        constraints = [unique_name("measureunit")]
 
     def clean(self):
         super().clean()
@@ -70,6 +72,7 @@ class MeasureUnitFamily(TenantModel):
 
     class Meta(TenantModel.Meta):
         verbose_name_plural = "measure unit families"
+        constraints = [unique_name("measureunitfamily")]
 
 
 class PriceList(TenantModel):
