@@ -18,7 +18,7 @@ _serial = count(1)
 def make_product(tenant, **kwargs) -> sm.Product:
     n = next(_serial)
     if "category" not in kwargs:
-        kwargs["category"] = sm.ProductCategory.objects.create(tenant=tenant, name=f"Category {n}")
+        kwargs["category"] = sm.ProductCategory.objects.create(tenant=tenant, name=f"Pricing category {n}")
     return sm.Product.objects.create(tenant=tenant, name=kwargs.pop("name", f"Product {n}"), **kwargs)
 
 
