@@ -12,7 +12,14 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, JSONField, OuterRef, Q
+from django.db.models.fields.json import (
+    KeyTransform,
+    KeyTransformExact,
+    KeyTransformIContains,
+    KeyTransformIn,
+    KeyTransformIsNull,
+)
 from django.utils.dateparse import parse_date, parse_datetime
 
 from core.ids import parse_uuid
@@ -163,6 +170,49 @@ def equality_q(info: r.FieldInfo, name: str, values: list) -> Q:
     if len(typed) == 1:
         return Q(**{path: typed[0]})
     return Q(**{f"{path}__in": typed})
+
+
+# Dotted JSON filters: `<field>.<key>[.<key>...][.<lookup>]=value`. The last segment is a lookup
+# only when it is one of these; any other name Django knows as a lookup is refused (it could reach
+# the ORM's own lookups: `range`, `isnull`, `regex`, ...), and every other segment is a key.
+JSON_KEY_LOOKUPS = ("in", "exists", "icontains")
+_ORM_LOOKUP_NAMES = frozenset(JSONField.get_lookups()) | frozenset(KeyTransform.get_lookups())
+
+
+def json_key_filter(info: r.FieldInfo, param: str, rest: str, params) -> Q:
+    """The condition of one dotted JSON parameter: equality with the value (text from the query
+    string; a JSON array is any of its values, typed), `.in` (the same), `.exists` (true/false:
+    the key is there), `.icontains` (case-insensitive text inside the value)."""
+    segments = rest.split(".")
+    lookup = segments[-1] if segments[-1] in JSON_KEY_LOOKUPS and len(segments) > 1 else None
+    keys = segments[:-1] if lookup else segments
+    if any(not k or not k.replace("_", "").isalnum() for k in keys):
+        raise QueryError(param, "invalid key: keys are letters, digits and '_', separated by '.'")
+    if keys[-1] in _ORM_LOOKUP_NAMES:
+        allowed = ", ".join(f".{name}" for name in JSON_KEY_LOOKUPS)
+        raise QueryError(param, f"unsupported lookup '{keys[-1]}': use equality, {allowed}")
+    # The column with its field, so the lookups below encode their values as JSON.
+    value = ExpressionWrapper(F(info.orm_path), output_field=info.model_field)
+    for k in keys:  # explicit key transforms: no segment can be read as an ORM lookup
+        value = KeyTransform(k, value)
+    if lookup == "exists":
+        return Q(KeyTransformIsNull(value, not parse_bool(param, params.get(param, ""))))
+    if lookup == "icontains":
+        text = params.get(param, "")
+        if not text:
+            raise QueryError(param, "must not be empty")
+        return Q(KeyTransformIContains(value, text))
+    # Equality, or `.in`: one value or a list in any wire form (a JSON array keeps JSON types).
+    values = get_list(params, param) or []
+    if any(v is None or isinstance(v, (dict, list)) for v in values):
+        raise QueryError(param, "expected text, number or boolean values")
+    if any(isinstance(v, float) and not math.isfinite(v) for v in values):  # 1e400: no JSON for it
+        raise QueryError(param, "expected a finite number")
+    if len(values) > 1000:
+        raise QueryError(param, "more than 1000 values")
+    if len(values) == 1:
+        return Q(KeyTransformExact(value, values[0]))
+    return Q(KeyTransformIn(value, values)) if values else Q(pk__in=[])
 
 
 @dataclass
@@ -374,12 +424,11 @@ class ListParams:
                 add(equality_q(info, f"filter.{name}", values))
 
         # Dotted keys name nested JSON values: integration_meta.<key>=value, customFields.<key>=value
-        for key in params:
-            head, dot, rest = key.partition(".")
-            if dot and rest and self.registry.get(head) and self.registry.get(head).kind == r.JSON:
-                if not rest.replace("_", "").replace(".", "").isalnum():
-                    raise QueryError(key, "invalid key")
-                path = self.registry.get(head).orm_path + "__" + rest.replace(".", "__")
-                add(Q(**{path: params[key]}))
+        dotted = dict.fromkeys(key.removesuffix("[]") for key in params if "." in key)  # `k[]=a&k[]=b` is one
+        for key in dotted:
+            head, _dot, rest = key.partition(".")
+            info = self.registry.get(head)
+            if info is not None and info.kind == r.JSON and info.orm_path:
+                add(json_key_filter(info, key, rest, params))
 
         query.has_filters = bool(query.filters)
