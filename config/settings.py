@@ -156,3 +156,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Query cost: what one list or search may cost (core/api/cost.py, core/api/throttling.py) ---
+# Pattern operators (like, ilike, similar, regex, OData contains/startswith/endswith, `search`)
+# per query, and regular expressions among them; more is a 400 naming the limit.
+QUERY_MAX_PATTERN_OPERATORS = env.int("QUERY_MAX_PATTERN_OPERATORS", default=10)
+QUERY_MAX_REGEX_OPERATORS = env.int("QUERY_MAX_REGEX_OPERATORS", default=3)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from clients.models import Client, ClientContact
 from clients.services import client as client_services
 from core.api import fields as f
+from core.api.cost import QueryCost
 from core.api.listing import QueryError, parse_int
 from core.api.registry import REF, REFS, ResourceFields
 from core.ids import parse_uuid
@@ -283,8 +284,9 @@ class AiwynClientSearchView(AiwynView):
             raise QueryError("body", "expected a JSON object")
         registry = ResourceFields.of(AiwynClientSerializer)
         queryset = self.clients()
+        cost = QueryCost()
         if body.get("where") is not None or "where" in body:
-            queryset = queryset.filter(compile_where(body.get("where"), registry))
+            queryset = queryset.filter(compile_where(body.get("where"), registry, cost=cost))
         ordering = default_ordering()
         if body.get("orderBy"):
             ordering = compile_order_by(body["orderBy"], registry)

@@ -23,7 +23,9 @@ from rest_framework.views import APIView
 from clients.models import Client
 from clients.services import client as client_services
 from core.api import fields as f
+from core.api.cost import QueryCost
 from core.api.fields import format_datetime
+from core.api.listing import QueryError
 from core.api.registry import ResourceFields
 from core.ids import parse_uuid
 
@@ -252,8 +254,12 @@ class CrmClientListView(CrmView):
         owner = params.get("ownerId")
         if owner:
             queryset = queryset.filter(owner=owner.strip())
+        cost = QueryCost()
         text = (params.get("searchText") or "").strip()
         if text:
+            problem = cost.add(expensive=False)  # one term, like `search` on /v1/client
+            if problem:
+                raise QueryError("searchText", problem)
             queryset = queryset.filter(
                 Q(name__icontains=text)
                 | Q(first_name__icontains=text)
@@ -264,7 +270,7 @@ class CrmClientListView(CrmView):
                 | Q(home_phone__icontains=text)
             )
         try:
-            odata = parse_odata(params, registry, default_top=DEFAULT_TOP)
+            odata = parse_odata(params, registry, default_top=DEFAULT_TOP, cost=cost)
         except ODataError as exc:
             return Response(exc.body(), status=exc.status)
         ordering = [F("created_at").asc(), F("pk").asc()]

@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from core.ids import parse_uuid
 
 from . import registry as r
+from .cost import QueryCost
 from .fields import from_epoch_ms
 from .parsers import loads
 
@@ -179,7 +180,7 @@ JSON_KEY_LOOKUPS = ("in", "exists", "icontains")
 _ORM_LOOKUP_NAMES = frozenset(JSONField.get_lookups()) | frozenset(KeyTransform.get_lookups())
 
 
-def json_key_filter(info: r.FieldInfo, param: str, rest: str, params) -> Q:
+def json_key_filter(info: r.FieldInfo, param: str, rest: str, params, cost: QueryCost) -> Q:
     """The condition of one dotted JSON parameter: equality with the value (text from the query
     string; a JSON array is any of its values, typed), `.in` (the same), `.exists` (true/false:
     the key is there), `.icontains` (case-insensitive text inside the value)."""
@@ -201,6 +202,9 @@ def json_key_filter(info: r.FieldInfo, param: str, rest: str, params) -> Q:
         text = params.get(param, "")
         if not text:
             raise QueryError(param, "must not be empty")
+        problem = cost.add()
+        if problem:
+            raise QueryError(param, problem)
         return Q(KeyTransformIContains(value, text))
     # Equality, or `.in`: one value or a list in any wire form (a JSON array keeps JSON types).
     values = get_list(params, param) or []
@@ -228,6 +232,7 @@ class ListQuery:
     paging: str = "page"  # the request's paging parameters: page (page/per_page), offset (limit/offset), odata
     populate: list = field(default_factory=list)
     has_filters: bool = False  # anything beyond the tenant (decides whether a kept count applies)
+    cost: QueryCost = field(default_factory=QueryCost)  # pattern operators of every dialect used
 
 
 class ListParams:
@@ -369,6 +374,9 @@ class ListParams:
 
         search = params.get("search")
         if search and search.strip() and self.search_fields:
+            problem = query.cost.add(expensive=False)  # one term, served by trigram indexes
+            if problem:
+                raise QueryError("search", problem)
             term = search.strip()
             q = Q()
             for path in self.search_fields:
@@ -429,6 +437,6 @@ class ListParams:
             head, _dot, rest = key.partition(".")
             info = self.registry.get(head)
             if info is not None and info.kind == r.JSON and info.orm_path:
-                add(json_key_filter(info, key, rest, params))
+                add(json_key_filter(info, key, rest, params, query.cost))
 
         query.has_filters = bool(query.filters)

@@ -167,7 +167,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         query = ListParams(self).parse(request.query_params)
-        odata = self.odata(request.query_params)
+        odata = self.odata(request.query_params, query.cost)
         if odata is None:
             return self.page(query)
         # OData options ride along with the documented parameters: $filter narrows, $orderby
@@ -187,14 +187,14 @@ class ResourceViewSet(viewsets.GenericViewSet):
             query.offset = odata.skip
         return self.page(query, select=odata.select)
 
-    def odata(self, params):
+    def odata(self, params, cost=None):
         if not any(key.startswith("$") for key in params):
             return None
         from django.conf import settings
 
         from .odata import parse_odata
 
-        return parse_odata(params, self.registry(), max_top=settings.API_MAX_PAGE_SIZE)
+        return parse_odata(params, self.registry(), max_top=settings.API_MAX_PAGE_SIZE, cost=cost)
 
     @extend_schema(
         request=inline_serializer(
@@ -226,7 +226,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
         registry = self.registry()
         query = ListQuery()
         if "where" in body:
-            query.filters.append(compile_where(body["where"], registry))
+            query.filters.append(compile_where(body["where"], registry, cost=query.cost))
             query.has_filters = True
         if body.get("orderBy"):
             query.ordering = compile_order_by(body["orderBy"], registry)

@@ -44,6 +44,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from core.ids import parse_uuid
 
 from . import registry as r
+from .cost import QueryCost
 from .listing import QueryError
 
 LIMITS = {"depth": 10, "nodes": 200, "list": 1000, "pattern": 256}
@@ -183,9 +184,10 @@ def _vendor() -> str:
 # The compiler ------------------------------------------------------------------------------
 
 
-def compile_where(where, registry, *, path="where") -> Q:
-    """The Q of a where-clause (a Hasura BoolExp) over `registry`'s resource."""
-    return _WhereCompiler().bool_exp(where, registry, path, 1)
+def compile_where(where, registry, *, path="where", cost: QueryCost | None = None) -> Q:
+    """The Q of a where-clause (a Hasura BoolExp) over `registry`'s resource. Its pattern
+    operators count in `cost` (the query's, when it mixes dialects), within the limits."""
+    return _WhereCompiler(cost or QueryCost()).bool_exp(where, registry, path, 1)
 
 
 def compile_order_by(order_by, registry, *, path="orderBy") -> list:
@@ -242,8 +244,9 @@ NO_MATCH = _NoMatch()
 
 
 class _WhereCompiler:
-    def __init__(self):
+    def __init__(self, cost: QueryCost):
         self.nodes = 0
+        self.cost = cost
 
     def _count(self, path):
         self.nodes += 1
@@ -376,6 +379,9 @@ class _WhereCompiler:
         if len(value) > LIMITS["pattern"]:
             raise QueryError(path, f"pattern longer than {LIMITS['pattern']} characters")
         kind, negated = PATTERN_OPERATORS[op]
+        problem = self.cost.add(regex=kind in ("regex", "iregex", "similar"))
+        if problem:
+            raise QueryError(path, problem)
         vendor = _vendor()
         if kind in ("like", "ilike", "similar") and (len(value) - len(value.rstrip("\\"))) % 2:
             raise QueryError(path, "pattern ends with an unfinished escape")

@@ -25,6 +25,7 @@ Meaning, where it differs from SQL or from the Hasura dialect:
 
 from django.db.models import F, Q
 
+from ..cost import QueryCost
 from .compiler import _Compiler, _Scope
 from .errors import MAX_DEPTH, MAX_FILTER_LENGTH, MAX_SKIP, ODataError, ODataQuery, _too_complex, _unsupported
 from .syntax import _RESERVED, _depth, _Parser
@@ -42,14 +43,15 @@ def _check_text(text, target, limit=None) -> str:
     return text
 
 
-def compile_filter(text, registry) -> Q:
-    """`$filter` text as a Q over the registry's model (public names only)."""
+def compile_filter(text, registry, cost: QueryCost | None = None) -> Q:
+    """`$filter` text as a Q over the registry's model (public names only); its string functions
+    count in `cost` (the query's), within the limits."""
     _check_text(text, "$filter", MAX_FILTER_LENGTH)
     try:
         tree = _Parser(text, "$filter").parse()
         if _depth(tree) > MAX_DEPTH:
             raise _too_complex(f"$filter is nested too deeply (more than {MAX_DEPTH} levels)")
-        return _Compiler().predicate(tree, _Scope(registry))
+        return _Compiler(cost=cost).predicate(tree, _Scope(registry))
     except RecursionError:  # defence in depth: the limits above keep the parser far from it
         raise _too_complex("$filter is too complex") from None
 
@@ -128,7 +130,7 @@ _IGNORED = {"$format"}
 _UNSUPPORTED = {"$expand", "$search", "$apply", "$compute", "$levels", "$index", "$skiptoken", "$deltatoken"}
 
 
-def parse_odata(params, registry, *, default_top=None, max_top=1000) -> ODataQuery | None:
+def parse_odata(params, registry, *, default_top=None, max_top=1000, cost=None) -> ODataQuery | None:
     """The OData options among `params` (a QueryDict), or None when none is given. System
     option names are case-insensitive; given twice, unknown or malformed is 400; reserved but
     unimplemented (`$expand`, `$search`, ...) is 501. Other parameters are not ours to judge."""
@@ -149,7 +151,7 @@ def parse_odata(params, registry, *, default_top=None, max_top=1000) -> ODataQue
         return None
     query = ODataQuery(top=default_top)
     if "$filter" in options:
-        query.filter = compile_filter(options["$filter"], registry)
+        query.filter = compile_filter(options["$filter"], registry, cost)
     if "$orderby" in options:
         query.ordering = compile_orderby(options["$orderby"], registry)
     if "$select" in options:

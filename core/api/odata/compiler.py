@@ -15,7 +15,8 @@ from django.db.models.functions import Lower, Upper
 from core.ids import parse_uuid
 
 from .. import registry as r
-from .errors import ODataError, _unsupported
+from ..cost import QueryCost
+from .errors import ODataError, _too_complex, _unsupported
 from .syntax import _Node
 
 # Compilation -----------------------------------------------------------------------------
@@ -140,8 +141,9 @@ def _nullable(info: r.FieldInfo) -> bool:
 
 
 class _Compiler:
-    def __init__(self, target="$filter"):
+    def __init__(self, target="$filter", cost: QueryCost | None = None):
         self.target = target
+        self.cost = cost or QueryCost()
 
     def error(self, message) -> ODataError:
         return ODataError(message, target=self.target)
@@ -372,6 +374,9 @@ class _Compiler:
                 raise self.error(f"type mismatch: {name}() applies to a text property")
             if pattern.value == "":
                 return subject.guard() or _true()
+            problem = self.cost.add()
+            if problem:
+                raise _too_complex(problem, self.target)
             return _guarded(lookup(subject.expr(), pattern.value), subject)
         if name in _CASE_MAPS:
             function, python = _CASE_MAPS[name]
