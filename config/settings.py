@@ -157,7 +157,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# --- Query cost: what one list or search may cost (core/api/cost.py, core/api/throttling.py) ---
+# --- Query cost: what one list or search may cost (core/api/cost.py, deadline.py, throttling.py) ---
+# Statement timeout of every list and search (count included), far below STATEMENT_TIMEOUT_MS:
+# a query still running after it is stopped and answered with a 400 (0: only the global one).
+LIST_STATEMENT_TIMEOUT_MS = env.int("LIST_STATEMENT_TIMEOUT_MS", default=3000)
 # Pattern operators (like, ilike, similar, regex, OData contains/startswith/endswith, `search`)
 # per query, and regular expressions among them; more is a 400 naming the limit.
 QUERY_MAX_PATTERN_OPERATORS = env.int("QUERY_MAX_PATTERN_OPERATORS", default=10)

@@ -24,6 +24,7 @@ from clients.models import Client
 from clients.services import client as client_services
 from core.api import fields as f
 from core.api.cost import QueryCost
+from core.api.deadline import QueryTooExpensive, bounded_query, odata_too_expensive
 from core.api.fields import format_datetime
 from core.api.listing import QueryError
 from core.api.registry import ResourceFields
@@ -281,12 +282,20 @@ class CrmClientListView(CrmView):
             ordering = odata.ordering or ordering
             top = odata.top if odata.top is not None else DEFAULT_TOP
             skip, select, count = odata.skip, odata.select, odata.count
-        rows = list(queryset.order_by(*ordering)[skip : skip + top]) if top else []
-        docs = CrmClientSerializer(rows, many=True, context=self.context()).data
+        try:
+            with bounded_query():  # the list statement timeout, the count included
+                rows = list(queryset.order_by(*ordering)[skip : skip + top]) if top else []
+                docs = CrmClientSerializer(rows, many=True, context=self.context()).data
+                total = queryset.count() if count else None
+        except QueryTooExpensive as exc:
+            if odata is None:
+                raise
+            error = odata_too_expensive(exc, odata)
+            return Response(error.body(), status=error.status)
         if select:
             docs = [{key: doc[key] for key in select if key in doc} for doc in docs]
         if count:
-            return Response({"@odata.count": queryset.count(), "value": docs})
+            return Response({"@odata.count": total, "value": docs})
         return Response(docs)
 
     @extend_schema(

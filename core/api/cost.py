@@ -13,7 +13,7 @@ the limit before it runs:
 A query whose client wrote pattern operators (every counted one except the `search` parameters,
 whose single term the trigram indexes serve) is *expensive*: it is subject to the per-company
 throttle (core/api/throttling.py). Every list and search also runs under a statement timeout
-(`bounded_query`, below).
+(core/api/deadline.py).
 """
 
 from django.conf import settings

@@ -103,8 +103,8 @@ def handle_exception(exc, context):
     if odata_error is not None and isinstance(exc, odata_error):
         return Response(exc.body(), status=exc.status)  # OData's own error shape
     if isinstance(exc, QueryError):
-        code, message = 400, f"{exc.path}: {exc.message}"
-        details = [{"path": exc.path, "message": exc.message, "code": "invalid_query"}]
+        code, message = 400, f"{exc.path}: {exc.message}" if exc.path else exc.message
+        details = [{"path": exc.path, "message": exc.message, "code": getattr(exc, "code", "invalid_query")}]
     elif isinstance(exc, exceptions.ValidationError):
         details = flatten_errors(exc.detail)
         code, message = family.validation_status, summary(details) or "Invalid input."

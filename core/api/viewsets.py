@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from core import rowcounts, services
 from core.ids import parse_uuid
 
+from .deadline import QueryTooExpensive, bounded_query, odata_too_expensive
 from .envelopes import Page
 from .fields import StrictCharField
 from .listing import ListParams, get_list
@@ -135,8 +136,13 @@ class ResourceViewSet(viewsets.GenericViewSet):
                 elif value:
                     doc[key] = found.get(value, value)
 
-    def page(self, query, *, select=None) -> Response:
-        """Count, fetch, render and wrap one page of a parsed query (list, OData and search)."""
+    def page(self, query, *, select=None, path="") -> Response:
+        """Count, fetch, render and wrap one page of a parsed query (list, OData and search),
+        under the list statement timeout (a 400 naming `path` when it runs out)."""
+        with bounded_query(path, using=self.get_queryset().db):
+            return self._page(query, select=select)
+
+    def _page(self, query, *, select=None) -> Response:
         queryset = self.get_queryset()
         for condition in query.filters:
             queryset = queryset.filter(condition)
@@ -185,7 +191,10 @@ class ResourceViewSet(viewsets.GenericViewSet):
             query.page = odata.skip // odata.top + 1 if odata.top else 1
         elif odata.skip:
             query.offset = odata.skip
-        return self.page(query, select=odata.select)
+        try:
+            return self.page(query, select=odata.select)
+        except QueryTooExpensive as exc:
+            raise odata_too_expensive(exc, odata) from None
 
     def odata(self, params, cost=None):
         if not any(key.startswith("$") for key in params):
@@ -242,8 +251,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
             raise QueryError(size_key, f"must be at most {settings.API_MAX_PAGE_SIZE}")
         page = parse_int("page", body.get("page") or 0, minimum=0)
         query.per_page, query.offset, query.page = per_page, page * per_page, page + 1
-        with transaction.atomic():  # a pattern PostgreSQL refuses must not poison the connection
-            return self.page(query)
+        return self.page(query, path="where" if "where" in body else "")
 
     def retrieve(self, request, *args, **kwargs):
         doc = self.document(self.get_object())
