@@ -165,3 +165,10 @@ LIST_STATEMENT_TIMEOUT_MS = env.int("LIST_STATEMENT_TIMEOUT_MS", default=3000)
 # per query, and regular expressions among them; more is a 400 naming the limit.
 QUERY_MAX_PATTERN_OPERATORS = env.int("QUERY_MAX_PATTERN_OPERATORS", default=10)
 QUERY_MAX_REGEX_OPERATORS = env.int("QUERY_MAX_REGEX_OPERATORS", default=3)
+# Per company (API key's tenant): expensive queries (with pattern operators) running at once
+# (0: no limit) and per period (DRF rate syntax, e.g. 60/min; empty: no limit). Past either: 429.
+EXPENSIVE_QUERY_CONCURRENCY = env.int("EXPENSIVE_QUERY_CONCURRENCY", default=2)
+EXPENSIVE_QUERY_RATE = env("EXPENSIVE_QUERY_RATE", default="60/min")
+# The throttles' counters: local memory (per process) unless CACHE_URL names a shared cache, as it
+# must with several workers, e.g. rediscache://127.0.0.1:6379/1.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

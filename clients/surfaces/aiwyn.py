@@ -18,6 +18,7 @@ from core.api.cost import QueryCost
 from core.api.deadline import bounded_query
 from core.api.listing import QueryError, parse_int
 from core.api.registry import REF, REFS, ResourceFields
+from core.api.throttling import expensive_query_slot
 from core.ids import parse_uuid
 
 DEFAULT_PAGE_SIZE = 50
@@ -234,9 +235,10 @@ class AiwynView(APIView):
         page = parse_int("page", page, minimum=0)
         return page * size, size
 
-    def answer(self, queryset, ordering, body, path=""):
+    def answer(self, queryset, ordering, body, path="", cost=None):
         offset, size = self.page_window(body)
-        with bounded_query(path):  # the list statement timeout: a 400 naming `path` when it runs out
+        # The list statement timeout (a 400 naming `path`) and the limits on expensive queries (a 429).
+        with expensive_query_slot(self.request, cost or QueryCost()), bounded_query(path):
             total = queryset.count()
             rows = list(queryset.order_by(*ordering)[offset : offset + size]) if offset < total else []
             clients = AiwynClientSerializer(rows, many=True, context={"request": self.request}).data
@@ -291,7 +293,7 @@ class AiwynClientSearchView(AiwynView):
         ordering = default_ordering()
         if body.get("orderBy"):
             ordering = compile_order_by(body["orderBy"], registry)
-        return self.answer(queryset, ordering, body, path="where" if "where" in body else "")
+        return self.answer(queryset, ordering, body, path="where" if "where" in body else "", cost=cost)
 
 
 class AiwynClientDetailView(AiwynView):

@@ -28,6 +28,7 @@ from core.api.deadline import QueryTooExpensive, bounded_query, odata_too_expens
 from core.api.fields import format_datetime
 from core.api.listing import QueryError
 from core.api.registry import ResourceFields
+from core.api.throttling import expensive_query_slot
 from core.ids import parse_uuid
 
 EMAIL_PATTERN = re.compile(r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$")
@@ -282,8 +283,8 @@ class CrmClientListView(CrmView):
             ordering = odata.ordering or ordering
             top = odata.top if odata.top is not None else DEFAULT_TOP
             skip, select, count = odata.skip, odata.select, odata.count
-        try:
-            with bounded_query():  # the list statement timeout, the count included
+        try:  # the limits on expensive queries (a 429), the list statement timeout (the count included)
+            with expensive_query_slot(request, cost), bounded_query():
                 rows = list(queryset.order_by(*ordering)[skip : skip + top]) if top else []
                 docs = CrmClientSerializer(rows, many=True, context=self.context()).data
                 total = queryset.count() if count else None

@@ -28,6 +28,7 @@ from .envelopes import Page
 from .fields import StrictCharField
 from .listing import ListParams, get_list
 from .registry import ResourceFields
+from .throttling import expensive_query_slot
 
 ALL_OPERATIONS = frozenset({"list", "create", "retrieve", "update", "destroy"})
 
@@ -138,8 +139,9 @@ class ResourceViewSet(viewsets.GenericViewSet):
 
     def page(self, query, *, select=None, path="") -> Response:
         """Count, fetch, render and wrap one page of a parsed query (list, OData and search),
-        under the list statement timeout (a 400 naming `path` when it runs out)."""
-        with bounded_query(path, using=self.get_queryset().db):
+        under the list statement timeout (a 400 naming `path` when it runs out) and, when the
+        query is expensive, within the company's limits on expensive queries (a 429)."""
+        with expensive_query_slot(self.request, query.cost), bounded_query(path, using=self.get_queryset().db):
             return self._page(query, select=select)
 
     def _page(self, query, *, select=None) -> Response:
