@@ -202,7 +202,10 @@ LIST_RESPONSE = inline_serializer(
         ),
     },
 )
-PAGING_ERROR = "`pageSize`, `limit` or `page` is not an integer in range, or the body is not a JSON object."
+PAGING_ERROR = (
+    "`pageSize`, `limit` or `page` is not an integer in range, or the body is not a JSON object, or the page took "
+    "too long to read: narrow it down."
+)
 QUERY_ERROR = (
     "The body, `where` or `orderBy` is invalid (`details` names the part), or the query is too expensive to run: "
     "narrow it down."
