@@ -53,7 +53,8 @@ LIST_PARAMETERS = [
 ACTION_NOTES = {
     "list": (
         "Answers one page of the caller's {nouns}. The query parameters filter (`filter`, `search`, `_id`, "
-        "the date ranges and the fields listed below), sort (`sort`, `sortBy`) and page (`page` and "
+        "the date ranges, the fields listed below, and keys inside a JSON field: `integration_meta.<key>=value`, "
+        "`.in`, `.exists=true|false`, `.icontains=text`), sort (`sort`, `sortBy`) and page (`page` and "
         "`per_page`, or `limit` and `offset`). A query too expensive to run is refused with a 400; too many "
         "expensive queries in a short time with a 429."
     ),
