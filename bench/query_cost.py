@@ -11,7 +11,8 @@ each server configuration it starts gunicorn on a free port and measures company
 1. `issue`: sends the issue's two requests at once, `POST /v1/client/search` with 199 `_or`-ed
    `_iregex` terms (the B window is from A's first request until both are answered, at least 5 s);
 2. `hammer`: for --hammer seconds, 4 connections send back to back the most expensive search the
-   default limits allow (3 `_iregex` and 7 `_ilike` terms that match nothing, so every row is read).
+   default limits allow (3 `_iregex` and 7 `_ilike` terms that match nothing, so every row is read),
+   once as a client that waits Retry-After after a 429, once as one that does not.
 
 Configurations (`--configs`):
 
@@ -77,8 +78,9 @@ CONFIGS = {
 MIN_WINDOW = 5.0
 
 
-def request(port, method, path, headers, body=None, timeout=120) -> tuple[int, float, bytes]:
-    """(status, seconds, body) on a new connection; status 0 when the connection failed."""
+def request(port, method, path, headers, body=None, timeout=120, answer=None) -> tuple[int, float, bytes]:
+    """(status, seconds, body) on a new connection; status 0 when the connection failed. `answer`
+    (a dict), when given, receives the response's Retry-After."""
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -86,6 +88,8 @@ def request(port, method, path, headers, body=None, timeout=120) -> tuple[int, f
         conn.request(method, path, body=payload, headers={**headers, "Content-Type": "application/json"})
         response = conn.getresponse()
         data = response.read()
+        if answer is not None:
+            answer["retry_after"] = response.getheader("Retry-After")
         return response.status, time.perf_counter() - started, data
     except OSError:
         return 0, time.perf_counter() - started, b""
@@ -219,15 +223,21 @@ def run_issue(port, a_headers, prober) -> dict:
     }
 
 
-def run_hammer(port, a_headers, prober, seconds) -> dict:
+def run_hammer(port, a_headers, prober, seconds, polite) -> dict:
+    """A's 4 connections send the search back to back; a polite client waits Retry-After on a 429."""
     answers, lock = [], threading.Lock()
     stop_at = time.perf_counter() + seconds
 
     def hammer():
         while time.perf_counter() < stop_at:
-            status, took, _ = request(port, "POST", "/v1/client/search", a_headers, {"where": HAMMER_WHERE})
+            answer = {}
+            status, took, _ = request(
+                port, "POST", "/v1/client/search", a_headers, {"where": HAMMER_WHERE}, answer=answer
+            )
             with lock:
                 answers.append((status, took))
+            if polite and status == 429:
+                time.sleep(max(0.0, min(float(answer["retry_after"] or 1), stop_at - time.perf_counter())))
 
     threads = [threading.Thread(target=hammer) for _ in range(4)]
     start = time.perf_counter()
@@ -307,7 +317,9 @@ def main(argv=None):
             time.sleep(1.0)  # B's baseline before A starts
             baseline = summary_of([s for _, s, _ in prober.samples])
             issue = run_issue(server.port, a_headers, prober)
-            hammer = run_hammer(server.port, a_headers, prober, args.hammer)
+            hammers = {
+                polite: run_hammer(server.port, a_headers, prober, args.hammer, polite) for polite in (True, False)
+            }
             prober.running = False
             prober.join()
         finally:
@@ -318,12 +330,15 @@ def main(argv=None):
         rows = [
             (title, "B alone (1 s)", "", "", baseline),
             (title, "issue: 2 x 199 `_iregex`", statuses, times, b),
-            (
-                title,
-                f"hammer: 4 connections, {args.hammer:g} s",
-                ", ".join(f"{n} x {status}" for status, n in sorted(hammer["a_statuses"].items())),
-                f"p50 {hammer['a_p50_ms']:.0f} ms, max {hammer['a_max_ms']:.0f} ms",
-                hammer["b"],
+            *(
+                (
+                    title,
+                    f"hammer: 4 connections, {args.hammer:g} s, " + ("waiting Retry-After" if polite else "no waiting"),
+                    ", ".join(f"{n} x {status}" for status, n in sorted(hammer["a_statuses"].items())),
+                    f"p50 {hammer['a_p50_ms']:.0f} ms, max {hammer['a_max_ms']:.0f} ms",
+                    hammer["b"],
+                )
+                for polite, hammer in hammers.items()
             ),
         ]
         for row_title, scenario, answers, took, stats in rows:
