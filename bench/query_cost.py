@@ -66,12 +66,8 @@ LIMITS_OFF = {
     "EXPENSIVE_QUERY_CONCURRENCY": "0",
 }
 CONFIGS = {
-    # gunicorn reads ./gunicorn.conf.py by default: the earlier command's defaults, spelled out.
-    "before": (
-        "gunicorn config.wsgi (1 sync worker), no query limits",
-        ["config.wsgi", "--workers", "1", "--threads", "1", "--worker-class", "sync", "--timeout", "30"],
-        LIMITS_OFF,
-    ),
+    # gunicorn reads ./gunicorn.conf.py unless given another file: the earlier command had none.
+    "before": ("gunicorn config.wsgi (1 sync worker), no query limits", ["-c", "/dev/null", "config.wsgi"], LIMITS_OFF),
     "off": ("gunicorn -c gunicorn.conf.py, no query limits", ["-c", "gunicorn.conf.py", "config.wsgi"], LIMITS_OFF),
     "on": ("gunicorn -c gunicorn.conf.py, default limits", ["-c", "gunicorn.conf.py", "config.wsgi"], {}),
 }

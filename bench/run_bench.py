@@ -112,7 +112,8 @@ class Server:
         self.name, self.port = name, port
         self.log = open(log, "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+            # `-c /dev/null`: the sync workers measured here, not ./gunicorn.conf.py (read by default)
+            [sys.executable, "-m", "gunicorn", "-c", "/dev/null", app, "-w", str(workers), "-b", f"127.0.0.1:{port}"],
             cwd=ROOT,
             env=env,
             stdout=self.log,
