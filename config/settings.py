@@ -169,6 +169,11 @@ QUERY_MAX_REGEX_OPERATORS = env.int("QUERY_MAX_REGEX_OPERATORS", default=3)
 # (0: no limit) and per period (DRF rate syntax, e.g. 60/min; empty: no limit). Past either: 429.
 EXPENSIVE_QUERY_CONCURRENCY = env.int("EXPENSIVE_QUERY_CONCURRENCY", default=2)
 EXPENSIVE_QUERY_RATE = env("EXPENSIVE_QUERY_RATE", default="60/min")
+_rate, _, _period = EXPENSIVE_QUERY_RATE.partition("/")
+if EXPENSIVE_QUERY_RATE and not (_rate.isdigit() and _period in ("s", "sec", "m", "min", "h", "hour", "d", "day")):
+    raise environ.ImproperlyConfigured(
+        f"EXPENSIVE_QUERY_RATE={EXPENSIVE_QUERY_RATE!r}: expected e.g. 60/min, 5/s, 1000/hour"
+    )
 # The throttles' counters: local memory (per process) unless CACHE_URL names a shared cache, as it
 # must with several workers, e.g. rediscache://127.0.0.1:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
