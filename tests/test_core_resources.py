@@ -178,6 +178,13 @@ class TestMediaRules:
         assert body["first_page_url"].endswith("/v1/media?per_page=1&page=1")
         assert body["next_page_url"] is None and body["prev_page_url"] is None
 
+    def test_a_search_answers_no_page_urls_a_get_could_not_follow(self, api, tenant):
+        MediaFactory.create_batch(3, tenant=tenant)
+        body = api.post("/v1/media/search", {"page": 1, "pageSize": 1}, format="json").json()
+        assert body["total_result"] == 3 and body["current_page"] == 2
+        assert [body[f"{key}_page_url"] for key in ("first", "last", "next", "prev")] == [None] * 4
+        assert body["path"].endswith("/v1/media/search")
+
 
 # Media storage -------------------------------------------------------------------------------
 class TestMediaStorageAPI(ResourceAPICase):

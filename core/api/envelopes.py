@@ -93,11 +93,18 @@ class FamilyD(Family):
         }
         if self.page_urls:
             after = page.offset + page.per_page
+            # A POST search's where-clause travels in its body, which no URL can carry: its pages
+            # are asked for with `page` in the next body, so it gets no page URLs.
+            linkable = request.method == "GET"
             body.update(
-                first_page_url=_page_url(request, page, 0),
-                last_page_url=_page_url(request, page, page.last_start()),
-                next_page_url=_page_url(request, page, after) if page.per_page and after < page.total else None,
-                prev_page_url=_page_url(request, page, max(page.offset - page.per_page, 0)) if page.offset else None,
+                first_page_url=_page_url(request, page, 0) if linkable else None,
+                last_page_url=_page_url(request, page, page.last_start()) if linkable else None,
+                next_page_url=_page_url(request, page, after)
+                if linkable and page.per_page and after < page.total
+                else None,
+                prev_page_url=_page_url(request, page, max(page.offset - page.per_page, 0))
+                if linkable and page.offset
+                else None,
                 path=request.build_absolute_uri(request.path),
             )
         return body
@@ -258,8 +265,8 @@ def list_schema(family: Family, doc: dict) -> dict:
         }
         if family.page_urls:
             props.update(
-                first_page_url=_STR,
-                last_page_url=_STR,
+                first_page_url=_NULLABLE_STR,  # null on POST searches
+                last_page_url=_NULLABLE_STR,
                 next_page_url=_NULLABLE_STR,
                 prev_page_url=_NULLABLE_STR,
                 path=_STR,
