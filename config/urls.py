@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import clients.urls  # noqa: F401  (registers the clients resources)
 import core.urls  # noqa: F401  (registers the core resources)
+import finance.urls  # noqa: F401  (registers the finance resources)
 import sales.urls  # noqa: F401  (registers the sales resources)
 from core import auth_views
 from core.api.routers import router
