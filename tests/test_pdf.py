@@ -284,6 +284,8 @@ def test_the_endpoint_needs_a_key_and_only_answers_post(api, tenant, documents):
     assert api.put(URL, body, format="json").status_code == 405
     assert api.post("/quick-convert-to-pdf", body, format="json").status_code == 200  # the SDK's root path
     assert api.post(URL, "[1", content_type="application/json").status_code == 400
+    options = api.options(URL)
+    assert options.status_code == 200 and "documentType" in json.dumps(options.json())
 
 
 # Signed links ---------------------------------------------------------------------------------------

@@ -82,6 +82,9 @@ class QuickConvertToPdfViewSet(viewsets.GenericViewSet):
     def family():
         return FAMILIES["H"]
 
+    def get_serializer_class(self):
+        return QuickConvertSerializer  # OPTIONS describes the body with it
+
     @extend_schema(
         request=QuickConvertSerializer,
         responses={200: ANSWER},
