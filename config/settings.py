@@ -112,6 +112,11 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Uploaded and generated files (PDFs of documents: core/pdf) in the default storage.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# How long a PDF link of POST /quick-convert-to-pdf works (seconds).
+PDF_LINK_TTL_SECONDS = env.int("PDF_LINK_TTL_SECONDS", default=86400)
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {

@@ -4,9 +4,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import clients.urls  # noqa: F401  (registers the clients resources)
 import core.urls  # noqa: F401  (registers the core resources)
+import finance.urls  # noqa: F401  (registers the finance resources)
 import sales.urls  # noqa: F401  (registers the sales resources)
 from core import auth_views
 from core.api.routers import router
+from core.pdf.views import download as pdf_download
 from core.views import healthz
 
 handler404 = "core.api.exceptions.json_404"
@@ -15,6 +17,7 @@ handler500 = "core.api.exceptions.json_500"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("pdf/<str:token>", pdf_download, name="pdf-download"),  # signed links (core/pdf/links.py)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     *clients.urls.surface_urlpatterns,

@@ -17,11 +17,23 @@ from django.db import models
 from core import tokens
 from core.models import ApiKey, RefreshToken, TenantModel, User
 from core.services import create_api_key
-from tests import factories, factories_sales_catalogue, factories_sales_organisation, factories_sales_pricing
+from tests import (
+    factories,
+    factories_finance,
+    factories_sales_catalogue,
+    factories_sales_organisation,
+    factories_sales_pricing,
+)
 
 
 def factory_for(model):
-    for module in (factories, factories_sales_catalogue, factories_sales_organisation, factories_sales_pricing):
+    for module in (
+        factories,
+        factories_sales_catalogue,
+        factories_sales_organisation,
+        factories_sales_pricing,
+        factories_finance,
+    ):
         for candidate in vars(module).values():
             if (
                 inspect.isclass(candidate)

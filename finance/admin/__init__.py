@@ -1,0 +1,1 @@
+from . import serials  # noqa: F401  (registrations)

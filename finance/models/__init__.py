@@ -1,0 +1,3 @@
+from .serials import InvoiceSerialCounter
+
+__all__ = ["InvoiceSerialCounter"]
