@@ -27,7 +27,16 @@ from django.db.models import F, Q
 
 from ..cost import QueryCost
 from .compiler import _Compiler, _Scope
-from .errors import MAX_DEPTH, MAX_FILTER_LENGTH, MAX_SKIP, ODataError, ODataQuery, _too_complex, _unsupported
+from .errors import (
+    CANONICAL_FUNCTIONS,
+    MAX_DEPTH,
+    MAX_FILTER_LENGTH,
+    MAX_SKIP,
+    ODataError,
+    ODataQuery,
+    _too_complex,
+    _unsupported,
+)
 from .syntax import _RESERVED, _depth, _Parser
 
 # Entry points ----------------------------------------------------------------------------
@@ -67,7 +76,9 @@ def compile_orderby(text, registry) -> list:
         if token.kind != "name" or token.text.lower() in _RESERVED:
             raise parser.error("expected a property name", token)
         if parser.is_punct("("):
-            raise _unsupported("ordering by a function is not supported", target)
+            if token.text.lower() in CANONICAL_FUNCTIONS:
+                raise _unsupported("ordering by a function is not supported", target)
+            raise ODataError(f"unknown function '{token.text}'", target=target)
         segments = [token.text]
         while parser.is_punct("/"):
             parser.advance()
@@ -111,7 +122,9 @@ def compile_select(text, registry) -> list[str] | None:
     for name in names:
         if not name:
             raise ODataError("empty item in $select (trailing ',')", target=target)
-        if "/" in name or "(" in name:
+        head = name.split("/", 1)[0]
+        if "/" in name and registry.get(head) is not None:
+            # A path through a known property is valid OData that we do not serve yet.
             raise _unsupported(f"selecting '{name}' is not supported", target)
         if registry.get(name) is None:
             raise ODataError(f"unknown property '{name}'", target=target)

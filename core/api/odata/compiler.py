@@ -16,7 +16,7 @@ from core.ids import parse_uuid
 
 from .. import registry as r
 from ..cost import QueryCost
-from .errors import ODataError, _too_complex, _unsupported
+from .errors import CANONICAL_FUNCTIONS, ODataError, _too_complex, _unsupported
 from .syntax import _Node
 
 # Compilation -----------------------------------------------------------------------------
@@ -386,7 +386,9 @@ class _Compiler:
             if not isinstance(subject, _Column) or subject.kind != r.TEXT:
                 raise self.error(f"type mismatch: {name}() applies to text")
             return replace(subject, name=f"{name}({subject.name})", expression=function(subject.expr()))
-        raise _unsupported(f"function '{node.value}' is not supported")
+        if name.lower() in CANONICAL_FUNCTIONS:
+            raise _unsupported(f"function '{node.value}' is not supported")
+        raise self.error(f"unknown function '{node.value}'")
 
     def arguments(self, node: _Node, scope: _Scope, count: int) -> list:
         if len(node.args) != count:
