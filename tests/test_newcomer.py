@@ -1,0 +1,140 @@
+"""A newcomer's first hour (issue 9): production checks, development servers, the docs pages,
+commands that work as the README writes them, JSON 404s, logging once, believable demo data.
+
+Settings are read the way a shell reads them: `manage.py` in a subprocess with a clean
+environment (no .env: DJANGO_ENV_FILE points nowhere), or config/settings.py executed afresh
+with a given environment.
+"""
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_KEY = "x7$Kq2!mZ9@pL4#vR8^wT1&yU6*nB3(cD5)eF0-gH_jJ+kM=sN"  # 50+ characters, as check --deploy wants
+
+
+def clean_env(**extra) -> dict:
+    """A shell's environment: nothing of the test run's settings, no .env file."""
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if key in os.environ}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_ENV_FILE=os.devnull)
+    env.update(extra)
+    return env
+
+
+def manage(*args, timeout=60, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def settings_with(argv=("manage.py", "check"), **env) -> dict:
+    """config/settings.py executed with exactly this environment (and sys.argv), as a dict."""
+    with mock.patch.dict(os.environ, clean_env(**env), clear=True), mock.patch.object(sys, "argv", list(argv)):
+        return runpy.run_path(str(ROOT / "config" / "settings.py"))
+
+
+# 1. check --deploy -----------------------------------------------------------------------------------
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="0", SECRET_KEY=PRODUCTION_KEY)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+def test_each_https_setting_is_switchable_and_reported_by_check_deploy():
+    result = manage(
+        "check",
+        "--deploy",
+        DEBUG="0",
+        SECRET_KEY=PRODUCTION_KEY,
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+    )
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stderr, result.stderr
+
+
+def test_https_settings_are_on_in_production_and_off_in_development():
+    production = settings_with(DEBUG="0", SECRET_KEY=PRODUCTION_KEY)
+    assert production["SECURE_SSL_REDIRECT"] and production["SESSION_COOKIE_SECURE"]
+    assert production["CSRF_COOKIE_SECURE"] and production["SECURE_HSTS_SECONDS"] == 31536000
+    assert production["SECURE_HSTS_INCLUDE_SUBDOMAINS"] and production["SECURE_HSTS_PRELOAD"]
+    assert "SECURE_PROXY_SSL_HEADER" not in production  # a forged header makes no request secure
+    development = settings_with(DEBUG="1")
+    assert not development["SECURE_SSL_REDIRECT"] and not development["SESSION_COOKIE_SECURE"]
+    assert not development["CSRF_COOKIE_SECURE"] and development["SECURE_HSTS_SECONDS"] == 0
+    switched = settings_with(DEBUG="0", SECRET_KEY=PRODUCTION_KEY, SECURE_HSTS_SECONDS="600", SECURE_HSTS_PRELOAD="0")
+    assert switched["SECURE_HSTS_SECONDS"] == 600 and not switched["SECURE_HSTS_PRELOAD"]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("X-Forwarded-Proto", ("HTTP_X_FORWARDED_PROTO", "https")),
+        ("X-Forwarded-Ssl=on", ("HTTP_X_FORWARDED_SSL", "on")),
+        ("HTTP_X_FORWARDED_PROTO=https", ("HTTP_X_FORWARDED_PROTO", "https")),
+    ],
+)
+def test_proxy_ssl_header_comes_from_the_environment(value, expected):
+    assert settings_with(DEBUG="1", SECURE_PROXY_SSL_HEADER=value)["SECURE_PROXY_SSL_HEADER"] == expected
+
+
+def test_a_malformed_proxy_ssl_header_is_one_line_naming_it():
+    result = manage("check", DEBUG="1", SECURE_PROXY_SSL_HEADER="X Forwarded: Proto")
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0 and "SECURE_PROXY_SSL_HEADER" in result.stderr
+
+
+def test_production_settings_redirect_to_https_but_not_the_health_check(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/v1/tag").status_code == 301
+    assert client.get("/v1/tag").headers["Location"] == "https://testserver/v1/tag"
+    assert client.get("/healthz").status_code == 200
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    answer = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert answer.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_test_settings_speak_plain_http(settings):
+    """The test client and the browser tests' live server are plain HTTP: signing in needs cookies
+    that a browser sends back over HTTP, and no redirect to HTTPS."""
+    assert not settings.SECURE_SSL_REDIRECT
+    assert not settings.SESSION_COOKIE_SECURE and not settings.CSRF_COOKIE_SECURE
+
+
+def test_fuzz_script_turns_off_what_plain_http_cannot_do():
+    script = (ROOT / "scripts" / "fuzz-schema.sh").read_text()
+    assert "SECURE_SSL_REDIRECT=0" in script
+
+
+# 4. One clear line for a missing setting -----------------------------------------------------------
+@pytest.mark.parametrize("command", [["import_data", "client", "clients.csv", "--tenant", "demo"], ["check"]])
+def test_a_missing_secret_key_is_one_line_on_stderr_and_a_failure(command):
+    result = manage(*command)  # DEBUG off (the default), no SECRET_KEY, no .env
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "SECRET_KEY is not set" in lines[0] and "DEBUG=1" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_the_env_file_supplies_what_the_environment_does_not(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DEBUG=0\nSECRET_KEY={PRODUCTION_KEY}\nSECURE_HSTS_SECONDS=60\n")
+    settings = settings_with(DJANGO_ENV_FILE=str(env_file), SECURE_HSTS_SECONDS="120")
+    assert settings["SECRET_KEY"] == PRODUCTION_KEY and not settings["DEBUG"]
+    assert settings["SECURE_HSTS_SECONDS"] == 120  # the environment wins over the file
