@@ -4,6 +4,7 @@ Every knob an operator turns is an environment variable; the defaults give a wor
 embedded setup (SQLite file in the project, DEBUG off unless asked for).
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -119,8 +120,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-# Persistent connections halve the cost of a request (PERFORMANCE-NOTES.md, lesson 4).
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+# Persistent connections halve the cost of a request (PERFORMANCE-NOTES.md, lesson 4) in
+# production (gunicorn: a fixed set of threads). Not under runserver (run.sh), whose thread per
+# request would leave a connection per thread open until garbage collection (Django's advice).
+DEV_SERVER = sys.argv[1:2] == ["runserver"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEV_SERVER else env.int("CONN_MAX_AGE", default=600)
 # Off by default: a health check is a `SELECT 1` before every request's first query (a round trip
 # per request on the hottest lists). Turn it on where the database restarts under the app.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)

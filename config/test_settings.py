@@ -17,3 +17,6 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="test-media-")  # generated PDFs stay out o
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The browser tests' live server is a development server (a thread per request): no persistent
+# connections, as under runserver.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -121,6 +121,22 @@ def test_fuzz_script_turns_off_what_plain_http_cannot_do():
     assert "SECURE_SSL_REDIRECT=0" in script
 
 
+# 2. Development servers keep no connection -------------------------------------------------------------
+def test_runserver_keeps_no_database_connection_and_production_keeps_them():
+    def conn_max_age(argv, **env):
+        return settings_with(argv, DEBUG="1", **env)["DATABASES"]["default"]["CONN_MAX_AGE"]
+
+    assert conn_max_age(("manage.py", "runserver", "127.0.0.1:8000")) == 0
+    assert conn_max_age(("manage.py", "runserver"), CONN_MAX_AGE="600") == 0  # a thread per request
+    assert conn_max_age(("gunicorn", "-c", "gunicorn.conf.py", "config.wsgi")) == 600
+    assert conn_max_age(("gunicorn", "config.wsgi"), CONN_MAX_AGE="60") == 60
+    assert conn_max_age(("manage.py", "import_data")) == 600
+
+
+def test_the_test_harness_live_server_keeps_no_database_connection(settings):
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0
+
+
 # 4. One clear line for a missing setting -----------------------------------------------------------
 @pytest.mark.parametrize("command", [["import_data", "client", "clients.csv", "--tenant", "demo"], ["check"]])
 def test_a_missing_secret_key_is_one_line_on_stderr_and_a_failure(command):
