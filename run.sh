@@ -45,7 +45,7 @@ cat <<INFO
   Admin:     $base/admin/
              superuser  admin / $DEMO_ADMIN_PASSWORD
              staff      demo-staff / $DEMO_STAFF_PASSWORD   (tenant "demo" only)
-  API docs:  $base/api/docs/
+  API docs:  $base/api/docs/   (ReDoc: $base/api/redoc/)
   API key:   $DEMO_API_KEY
   Try:       curl -H "Authorization: Bearer $DEMO_API_KEY" "$base/v1/client?per_page=5"
   (credentials are kept in $credentials)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
     "core",
     "clients",
     "sales",
@@ -190,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["core.api.schema.only_documented_paths"],
     # Security schemes come from the authentication class's extension (core/api/auth.py).
     "ENUM_NAME_OVERRIDES": {},
+    # /api/docs/ and /api/redoc/ load their scripts from the project's static files (pinned in
+    # requirements.txt), so they work on a machine without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

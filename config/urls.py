@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 import clients.urls  # noqa: F401  (registers the clients resources)
 import core.urls  # noqa: F401  (registers the core resources)
@@ -20,6 +20,8 @@ urlpatterns = [
     path("pdf/<str:token>", pdf_download, name="pdf-download"),  # signed links (core/pdf/links.py)
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # drf-spectacular's page with its web fonts left out (they come from a CDN; ReDoc falls back).
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html"), name="redoc"),
     *clients.urls.surface_urlpatterns,
     path("v1/auth/token", auth_views.TokenView.as_view(), name="auth-token"),
     path("v1/auth/api-keys", auth_views.ApiKeyListView.as_view(), name="auth-api-keys"),

@@ -7,6 +7,7 @@ with a given environment.
 """
 
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +138,25 @@ def test_runserver_keeps_no_database_connection_and_production_keeps_them():
 
 def test_the_test_harness_live_server_keeps_no_database_connection(settings):
     assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0
+
+
+# 3. API docs served from the project ----------------------------------------------------------------
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_only_the_projects_own_static_files(client, page):
+    answer = client.get(page)
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("text/html")
+    html = answer.content.decode()
+    assert "http://" not in html and "https://" not in html and "//cdn" not in html  # nothing from outside
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(url.endswith(".js") for url in assets), assets
+    for url in assets:
+        assert url.startswith("/static/"), url
+        assert finders.find(url.split("/static/", 1)[1]), f"{url} is not among the static files"
+        assert client.get(url).status_code == 200, url  # served (WhiteNoise), also with DEBUG off
+
+
+def test_redoc_reads_the_schema():
+    assert 'spec-url="/api/schema/"' in Client().get("/api/redoc/").content.decode()
 
 
 # 4. One clear line for a missing setting -----------------------------------------------------------
