@@ -2,13 +2,17 @@
 # One command to try the back office: ./run.sh (then open the admin URL it prints).
 # Installs the requirements in .venv, migrates the database (SQLite unless DATABASE_URL is set),
 # loads the demo data once and serves on 127.0.0.1:${PORT:-8000} with DEBUG on.
-# The demo logins and API key are kept in .demo-credentials (git-ignored), stable across runs.
+# The demo logins and API key are kept in .demo-credentials (git-ignored), stable across runs;
+# .env (git-ignored) gives later `python manage.py ...` commands DEBUG=1 and a secret key.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # shellcheck source=scripts/venv.sh
 . scripts/venv.sh
 py=.venv/bin/python
+# .env (git-ignored, kept): DEBUG=1 and a generated SECRET_KEY for every `python manage.py ...`
+# run later in this checkout, as the README writes them.
+PYTHON="$py" scripts/dotenv.sh
 export DEBUG="${DEBUG:-1}"
 port="${PORT:-8000}"
 

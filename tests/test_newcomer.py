@@ -176,3 +176,41 @@ def test_the_env_file_supplies_what_the_environment_does_not(tmp_path):
     settings = settings_with(DJANGO_ENV_FILE=str(env_file), SECURE_HSTS_SECONDS="120")
     assert settings["SECRET_KEY"] == PRODUCTION_KEY and not settings["DEBUG"]
     assert settings["SECURE_HSTS_SECONDS"] == 120  # the environment wins over the file
+
+
+def dotenv(path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", str(ROOT / "scripts" / "dotenv.sh"), str(path)],
+        env=clean_env(PYTHON=sys.executable),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_run_sh_writes_a_kept_env_file_that_makes_readme_commands_work(tmp_path):
+    env_file = tmp_path / ".env"
+    assert dotenv(env_file).returncode == 0
+    first = env_file.read_text()
+    assert "DEBUG=1\n" in first and (env_file.stat().st_mode & 0o077) == 0  # the key is the owner's only
+    key = re.search(r"^SECRET_KEY=(\S+)$", first, re.M).group(1)
+    assert len(key) >= 50
+    assert dotenv(env_file).returncode == 0 and env_file.read_text() == first  # kept across runs
+    # A command as the README writes it, with nothing in the environment but that file.
+    result = manage("create_api_key", "--help", DJANGO_ENV_FILE=str(env_file))
+    assert result.returncode == 0 and "namespace" in result.stdout, result.stderr
+    assert settings_with(DJANGO_ENV_FILE=str(env_file))["SECRET_KEY"] == key
+
+
+def test_run_sh_completes_an_env_file_without_overriding_it(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=0\nLOG_LEVEL=INFO")  # no final newline
+    assert dotenv(env_file).returncode == 0
+    lines = env_file.read_text().splitlines()
+    assert lines[:2] == ["DEBUG=0", "LOG_LEVEL=INFO"] and lines[2].startswith("SECRET_KEY=") and len(lines) == 3
+
+
+def test_run_sh_writes_the_env_file_which_git_ignores():
+    assert "scripts/dotenv.sh" in (ROOT / "run.sh").read_text()
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT, capture_output=True, timeout=30)
+    assert ignored.returncode == 0
