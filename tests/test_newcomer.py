@@ -159,6 +159,59 @@ def test_redoc_reads_the_schema():
     assert 'spec-url="/api/schema/"' in Client().get("/api/redoc/").content.decode()
 
 
+# 5. JSON 404 under the API prefixes, a home page -----------------------------------------------------
+UNKNOWN_API_PATHS = [
+    "/v1",
+    "/v1/",
+    "/v1/no-such-resource",
+    "/v1/tag/",
+    "/v1/tag/x/y/z",
+    "/v1/auth/nothing",
+    "/gql",
+    "/gql/v1/nothing",
+    "/gql/v1/client/1/more",
+    "/clients/",
+    "/clients/1/more",
+    "/authenticate/more",
+    "/tag/x/y/z",
+    "/teams/1/more",  # an SDK alias (team)
+    "/measureunits/a/b",
+    "/product/sub-categories/a/b",
+    "/product-sub-category/a/b",
+]
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+@pytest.mark.parametrize("path", UNKNOWN_API_PATHS)
+def test_unknown_api_paths_are_json_404s_also_with_debug_on(settings, path, debug):
+    settings.DEBUG = debug
+    for method in ("get", "post", "delete"):
+        answer = getattr(Client(enforce_csrf_checks=True), method)(path)
+        assert answer.status_code == 404, (method, path)
+        assert answer["Content-Type"] == "application/json", (method, path)
+        assert answer.json() == {"success": False, "error": f"Not found: no such path {path}."}
+
+
+def test_documented_paths_still_answer_beside_the_catch_all(api):
+    assert api.get("/v1/tag").status_code == 200
+    assert api.get("/tag").status_code == 200
+    assert api.get("/teams").status_code == 200
+    assert api.get("/clients").status_code == 200
+    assert api.get("/v1/tag/0190aaaa-0000-7000-8000-000000000000").status_code == 404
+    assert api.put("/v1/tag").status_code == 405  # a known path, an undocumented method
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_home_page_links_the_admin_and_the_api_docs(settings, debug):
+    settings.DEBUG = debug
+    answer = Client().get("/")
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("text/html")
+    links = set(re.findall(r'href="([^"]+)"', answer.content.decode()))
+    assert {"/admin/", "/api/docs/", "/api/redoc/", "/api/schema/?format=json"} <= links
+    for link in links:
+        assert Client().get(link).status_code in (200, 302), link  # the admin redirects to its login
+
+
 # 4. One clear line for a missing setting -----------------------------------------------------------
 @pytest.mark.parametrize("command", [["import_data", "client", "clients.csv", "--tenant", "demo"], ["check"]])
 def test_a_missing_secret_key_is_one_line_on_stderr_and_a_failure(command):
