@@ -6,6 +6,7 @@ environment (no .env: DJANGO_ENV_FILE points nowhere), or config/settings.py exe
 with a given environment.
 """
 
+import io
 import os
 import re
 import runpy
@@ -16,7 +17,10 @@ from unittest import mock
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.management import CommandError, call_command
 from django.test import Client
+
+from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +271,81 @@ def test_run_sh_writes_the_env_file_which_git_ignores():
     assert "scripts/dotenv.sh" in (ROOT / "run.sh").read_text()
     ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT, capture_output=True, timeout=30)
     assert ignored.returncode == 0
+
+
+# 6. export_data on a terminal -------------------------------------------------------------------------
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def export(*args, stdout=None, stderr=None):
+    stdout, stderr = stdout or io.StringIO(), stderr or io.StringIO()
+    try:
+        call_command("export_data", *args, stdout=stdout, stderr=stderr)
+        code = 0
+    except CommandError as exc:
+        code, stderr = exc.returncode, io.StringIO(str(exc))
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def test_export_says_what_it_wrote_on_stdout(tmp_path, tenant):
+    ClientFactory.create_batch(3, tenant=tenant)
+    path = tmp_path / "clients.csv"
+    code, out, err = export("client", "--tenant", "acme", "--output", str(path))
+    assert code == 0 and err == ""  # no progress off a terminal
+    assert out == f"Exported 3 rows of client to {path}.\n"
+    assert len(path.read_text(encoding="utf-8-sig").splitlines()) == 4
+
+
+def test_export_shows_progress_on_a_terminal(tmp_path, tenant):
+    ClientFactory.create_batch(3, tenant=tenant)
+    path = tmp_path / "clients.jsonl"
+    code, out, err = export("client", "--tenant", "acme", "--output", str(path), stderr=Terminal())
+    assert code == 0 and out.startswith("Exported 3 rows of client")
+    assert err.startswith("\r") and "3 / 3 rows (100.0 %)" in err and err.endswith("\n")
+    # Rows to a file through standard output: progress on the terminal.
+    code, out, err = export("client", "--tenant", "acme", "--format", "csv", stderr=Terminal())
+    assert code == 0 and len(out.splitlines()) == 4 and "3 / 3 rows" in err
+    # Rows to the terminal itself: no progress line drawn over them.
+    code, out, err = export("client", "--tenant", "acme", "--format", "csv", stdout=Terminal(), stderr=Terminal())
+    assert code == 0 and len(out.splitlines()) == 4 and err == ""
+
+
+def test_export_refuses_to_write_xlsx_to_a_terminal(tmp_path, tenant):
+    ClientFactory(tenant=tenant)
+    code, out, err = export("client", "--tenant", "acme", "--format", "xlsx", stdout=Terminal())
+    assert code == 2 and out == ""
+    assert err == "xlsx is a binary file: give --output FILE (or redirect standard output to a file)."
+    code, out, _ = export("client", "--tenant", "acme", "--format", "xlsx")  # standard output is a file
+    assert code == 0 and out.startswith("PK")  # a zip: the xlsx itself
+
+
+def test_export_refuses_xlsx_to_a_real_terminal():
+    """As a shell runs it, standard output a pseudo-terminal: one line, exit status 2, no bytes."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "export_data", "client", "--tenant", "demo", "--format", "xlsx"],
+            cwd=ROOT,
+            env=clean_env(DEBUG="1", DATABASE_URL="sqlite://:memory:"),
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+        os.set_blocking(leader, False)
+        try:
+            written = os.read(leader, 4096)
+        except BlockingIOError:
+            written = b""
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "CommandError: xlsx is a binary file: give --output FILE (or redirect standard output to a file)."
+    )
+    assert written == b""
