@@ -198,11 +198,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+LOG_LEVEL = env("LOG_LEVEL", default="WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own `django` logger has a console handler of its own (with DEBUG on) and passes its
+    # records on to the root's: every line twice. Its records go through the root's handler only.
+    # (`django.server`, runserver's request lines, keeps its handler and does not propagate.)
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }
 
 # --- Query cost: what one list or search may cost (core/api/cost.py, deadline.py, throttling.py) ---

@@ -349,3 +349,27 @@ def test_export_refuses_xlsx_to_a_real_terminal():
         "CommandError: xlsx is a binary file: give --output FILE (or redirect standard output to a file)."
     )
     assert written == b""
+
+
+# 7. Each log line once ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("debug", ["1", "0"], ids=["debug-on", "debug-off"])
+def test_a_django_request_warning_is_printed_once(debug):
+    """A request Django logs (a 404) in a process configured as run.sh's: its line once on stderr."""
+    probe = (
+        "from django.test import Client; Client().get('/no/such/page-7f3a'); "
+        "import logging; logging.getLogger('django.request').warning('probe-7f3a'); "
+        "logging.getLogger('core').warning('core-probe-7f3a')"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        probe,
+        DEBUG=debug,
+        SECRET_KEY=PRODUCTION_KEY,
+        DATABASE_URL="sqlite://:memory:",
+        SECURE_SSL_REDIRECT="0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Not Found: /no/such/page-7f3a") == 1, result.stderr
+    assert result.stderr.count("probe-7f3a") - result.stderr.count("core-probe-7f3a") == 1, result.stderr
+    assert result.stderr.count("core-probe-7f3a") == 1, result.stderr
