@@ -16,7 +16,9 @@ PYTHON="$py" scripts/dotenv.sh
 export DEBUG="${DEBUG:-1}"
 port="${PORT:-8000}"
 
+echo "Migrating the database..."
 $py manage.py migrate --noinput -v0
+echo "Collecting static files..."
 $py manage.py collectstatic --noinput -v0
 
 credentials=.demo-credentials
@@ -28,9 +30,11 @@ DEMO_ADMIN_PASSWORD="${DEMO_ADMIN_PASSWORD:-$(new_password)}"
 DEMO_STAFF_PASSWORD="${DEMO_STAFF_PASSWORD:-$(new_password)}"
 export DEMO_ADMIN_PASSWORD DEMO_STAFF_PASSWORD
 
+echo "Loading demo data (once)..."
 $py manage.py load_demo_data
 
 # Keep the stored key while it still authenticates; mint a new one if it is missing or revoked.
+echo "Checking the demo API key..."
 if [ -z "$DEMO_API_KEY" ] || ! DEMO_API_KEY="$DEMO_API_KEY" $py manage.py shell -v 0 -c \
     "import os, sys; from core.api.auth import authenticate_key; sys.exit(0 if authenticate_key(os.environ['DEMO_API_KEY']) else 1)"; then
     DEMO_API_KEY="$($py manage.py create_api_key demo --name "run.sh demo key" | tail -n 1)"
@@ -46,6 +50,7 @@ CREDENTIALS
 base="http://127.0.0.1:$port"
 cat <<INFO
 
+  Home:      $base/
   Admin:     $base/admin/
              superuser  admin / $DEMO_ADMIN_PASSWORD
              staff      demo-staff / $DEMO_STAFF_PASSWORD   (tenant "demo" only)
@@ -55,4 +60,5 @@ cat <<INFO
   (credentials are kept in $credentials)
 
 INFO
+echo "Starting the server on $base (Ctrl-C stops it)..."
 exec $py manage.py runserver "127.0.0.1:$port"

@@ -10,6 +10,7 @@ import io
 import os
 import re
 import runpy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -373,3 +374,75 @@ def test_a_django_request_warning_is_printed_once(debug):
     assert result.stderr.count("Not Found: /no/such/page-7f3a") == 1, result.stderr
     assert result.stderr.count("probe-7f3a") - result.stderr.count("core-probe-7f3a") == 1, result.stderr
     assert result.stderr.count("core-probe-7f3a") == 1, result.stderr
+
+
+# 8. run.sh says what it does ---------------------------------------------------------------------------
+FAKE_PYTHON = """#!/usr/bin/env bash
+# Stands in for .venv/bin/python: records each call, answers what run.sh reads.
+echo "$*" >> "$(dirname "$0")/../../calls.log"
+case "$*" in
+    *"-m venv"*) mkdir -p .venv/bin && cp "$0" .venv/bin/python ;;
+    *secrets*) echo generated-secret ;;
+    *create_api_key*) echo rk_fake_key ;;
+    *"manage.py shell"*) exit 1 ;;
+esac
+exit 0
+"""
+
+
+@pytest.fixture
+def checkout(tmp_path):
+    """run.sh and its scripts in a directory of their own, with a stand-in Python."""
+    for name in ("run.sh", "scripts/venv.sh", "scripts/dotenv.sh", "requirements.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        shutil.copy2(ROOT / name, tmp_path / name)  # with its mode: scripts are run as they are
+    fake = tmp_path / "fake-python"
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    return tmp_path
+
+
+def sh(checkout, *command) -> subprocess.CompletedProcess:
+    env = clean_env(PYTHON=str(checkout / "fake-python"), PORT="8123")
+    del env["DJANGO_ENV_FILE"]  # run.sh's own .env, in the checkout
+    return subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_venv_script_speaks_only_when_it_installs(checkout):
+    source = ["bash", "-c", ". scripts/venv.sh"]
+    first = sh(checkout, *source)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.splitlines() == [
+        "Creating the virtualenv .venv...",
+        "Installing requirements in .venv (a minute or more the first time)...",
+    ]
+    assert "-m pip install" in (checkout / "calls.log").read_text()
+    again = sh(checkout, *source)
+    assert again.returncode == 0 and again.stdout == "" and again.stderr == ""  # nothing to do: silent
+    (checkout / "requirements.txt").write_text("Django==5.2.19\n")
+    changed = sh(checkout, *source)
+    assert changed.stderr.splitlines() == ["Installing requirements in .venv (a minute or more the first time)..."]
+
+
+def test_run_sh_says_each_step_before_it_runs_it(checkout):
+    result = sh(checkout, "./run.sh")
+    assert result.returncode == 0, result.stderr
+    steps = [line for line in (result.stderr + result.stdout).splitlines() if line.endswith("...")]
+    assert steps == [
+        "Creating the virtualenv .venv...",
+        "Installing requirements in .venv (a minute or more the first time)...",
+        "Migrating the database...",
+        "Collecting static files...",
+        "Loading demo data (once)...",
+        "Checking the demo API key...",
+        "Starting the server on http://127.0.0.1:8123 (Ctrl-C stops it)...",
+    ]
+    calls = (checkout / "calls.log").read_text().splitlines()
+    commands = [call.split()[1] for call in calls if call.startswith("manage.py")]
+    assert commands == ["migrate", "collectstatic", "load_demo_data", "create_api_key", "runserver"]
+    assert "rk_fake_key" in result.stdout
+    env_file = (checkout / ".env").read_text()
+    assert env_file.splitlines()[1:] == ["DEBUG=1", "SECRET_KEY=generated-secret"]
+    again = sh(checkout, "./run.sh")  # installed already: straight to the database
+    assert [line for line in again.stdout.splitlines() if line.endswith("...")][0] == "Migrating the database..."
+    assert again.stderr == "" and (checkout / ".env").read_text() == env_file
