@@ -446,3 +446,41 @@ def test_run_sh_says_each_step_before_it_runs_it(checkout):
     again = sh(checkout, "./run.sh")  # installed already: straight to the database
     assert [line for line in again.stdout.splitlines() if line.endswith("...")][0] == "Migrating the database..."
     assert again.stderr == "" and (checkout / ".env").read_text() == env_file
+
+
+# 9. Demo products in believable packs -------------------------------------------------------------
+EXPECTED_PACKS = {
+    "Juices": ["250 ml", "1 L"],
+    "Soft drinks": ["330 ml can", "1.5 L bottle"],
+    "Water": ["500 ml", "1.5 L", "6 x 1.5 L"],
+    "Chips": ["45 g", "150 g"],
+    "Biscuits": ["100 g", "400 g family pack"],
+    "Chocolate": ["40 g bar", "100 g bar"],
+    "Milk": ["1 L", "2 L"],
+    "Cheese": ["200 g", "500 g"],
+    "Yogurt": ["125 g cup", "500 g tub"],
+    "Shampoo": ["200 ml", "400 ml"],
+    "Soap": ["125 g bar", "Pack of 4 bars"],
+    "Toothpaste": ["75 ml", "100 ml"],
+}
+
+
+def test_demo_products_come_in_packs_that_fit_them():
+    from sales.models import Product
+
+    call_command("load_demo_data", "--admin-password", "demo-pass-1", stdout=io.StringIO())
+    products = Product.objects.filter(tenant__namespace="demo").prefetch_related("variants", "sub_category")
+    seen = set()
+    for product in products:
+        (kind,) = [sub.name for sub in product.sub_category.all()]
+        assert product.name.endswith(f" {kind}")
+        variants = sorted(product.variants.all(), key=lambda v: v.sku)
+        assert [v.name for v in variants] == EXPECTED_PACKS[kind], product.name
+        assert [v.is_default for v in variants] == [True] + [False] * (len(variants) - 1)  # the smallest pack
+        prices = [v.price for v in variants]
+        assert prices == sorted(prices) and len(set(prices)) == len(prices), product.name  # a bigger pack costs more
+        seen.add(kind)
+    assert seen == set(EXPECTED_PACKS)
+    # No two kinds of product share their packs (toothpaste is not sold like juice).
+    packs = [frozenset(names) for names in EXPECTED_PACKS.values()]
+    assert len(set(packs)) == len(packs)
