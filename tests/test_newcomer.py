@@ -124,9 +124,17 @@ def test_test_settings_speak_plain_http(settings):
     assert not settings.SESSION_COOKIE_SECURE and not settings.CSRF_COOKIE_SECURE
 
 
-def test_fuzz_script_turns_off_what_plain_http_cannot_do():
-    script = (ROOT / "scripts" / "fuzz-schema.sh").read_text()
-    assert "SECURE_SSL_REDIRECT=0" in script
+@pytest.mark.parametrize(
+    "script, line",
+    [
+        ("scripts/fuzz-schema.sh", "export SECURE_SSL_REDIRECT=0"),
+        ("bench/run_bench.py", 'SECURE_SSL_REDIRECT="0"'),
+        ("bench/serial_bench.py", 'SECURE_SSL_REDIRECT="0"'),
+        ("bench/query_cost.py", '"SECURE_SSL_REDIRECT": "0"'),
+    ],
+)
+def test_servers_started_with_debug_off_over_plain_http_turn_the_redirect_off(script, line):
+    assert line in (ROOT / script).read_text()
 
 
 # 2. Development servers keep no connection -------------------------------------------------------------
