@@ -381,7 +381,8 @@ def main(argv=None):
     results_dir.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y%m%d-%H%M%S")
     env = {k: v for k, v in os.environ.items() if k not in ("CONN_MAX_AGE", "DEBUG")}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", DATABASE_URL=url)
+    # Production settings over plain HTTP on the loopback: no redirect to HTTPS.
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", DATABASE_URL=url, SECURE_SSL_REDIRECT="0")
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
     servers = {
         "app": Server(

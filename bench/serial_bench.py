@@ -216,7 +216,8 @@ def main(argv=None):
     stamp = started.strftime("%Y%m%d-%H%M%S")
     revision = git_revision()
     env = {k: v for k, v in os.environ.items() if k not in ("CONN_MAX_AGE", "DEBUG", "DJANGO_SETTINGS_MODULE")}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", DATABASE_URL=url)
+    # Production settings over plain HTTP on the loopback: no redirect to HTTPS.
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="0", DATABASE_URL=url, SECURE_SSL_REDIRECT="0")
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
     server = Server(
         "app", "config.wsgi:application", free_port(), args.workers, env, results_dir / f"serial-{stamp}-app.log"

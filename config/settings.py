@@ -4,6 +4,7 @@ Every knob an operator turns is an environment variable; the defaults give a wor
 embedded setup (SQLite file in the project, DEBUG off unless asked for).
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -11,16 +12,49 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables the environment does not set are read from .env in the project (run.sh writes one for
+# development: DEBUG=1 and a generated SECRET_KEY); DJANGO_ENV_FILE names another file.
+environ.Env.read_env(env.path("DJANGO_ENV_FILE", default=BASE_DIR / ".env"), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="insecure-dev-only-key-do-not-use-in-production")
 else:
-    SECRET_KEY = env("SECRET_KEY")  # required: refuse to start without one
+    SECRET_KEY = env("SECRET_KEY", default="")
+    if not SECRET_KEY:  # required: refuse to start without one
+        raise environ.ImproperlyConfigured(
+            "SECRET_KEY is not set: set it in the environment (or in .env), or set DEBUG=1 for development "
+            "(./run.sh writes a .env with both)."
+        )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS (`manage.py check --deploy` is clean): on by default when DEBUG is off, each switchable.
+# Plain HTTP to http://127.0.0.1 (scripts/fuzz-schema.sh, a load balancer's health check) needs
+# SECURE_SSL_REDIRECT=0; /healthz is never redirected.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Strict-Transport-Security on HTTPS answers: a year, subdomains included, preload consent
+# (a domain is on browsers' preload list only once its owner submits it). 0 turns HSTS off.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a TLS proxy that is not gunicorn's FORWARDED_ALLOW_IPS: the header it sets on HTTPS
+# requests (and strips from clients'), e.g. `X-Forwarded-Proto` (value `https`) or
+# `X-Forwarded-Ssl=on`. Unset: a request is secure only when the server itself says so.
+_proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER", default="").strip()
+if _proxy_ssl_header:
+    _header, _, _value = _proxy_ssl_header.partition("=")
+    _header = _header.strip()
+    if not _header.replace("-", "").replace("_", "").isalnum():
+        raise environ.ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={_proxy_ssl_header!r}: expected a header name, e.g. X-Forwarded-Proto"
+        )
+    _meta = _header.upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (_meta if _meta.startswith("HTTP_") else f"HTTP_{_meta}", _value.strip() or "https")
 
 # Largest page a client may ask for (per_page, limit, pageSize, $top). Above it: 400 naming it.
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
@@ -42,6 +76,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files, no CDN
     "core",
     "clients",
     "sales",
@@ -86,8 +121,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-# Persistent connections halve the cost of a request (PERFORMANCE-NOTES.md, lesson 4).
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+# Persistent connections halve the cost of a request (PERFORMANCE-NOTES.md, lesson 4) in
+# production (gunicorn: a fixed set of threads). Not under runserver (run.sh), whose thread per
+# request would leave a connection per thread open until garbage collection (Django's advice).
+DEV_SERVER = sys.argv[1:2] == ["runserver"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEV_SERVER else env.int("CONN_MAX_AGE", default=600)
 # Off by default: a health check is a `SELECT 1` before every request's first query (a round trip
 # per request on the hottest lists). Turn it on where the database restarts under the app.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
@@ -153,13 +191,23 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["core.api.schema.only_documented_paths"],
     # Security schemes come from the authentication class's extension (core/api/auth.py).
     "ENUM_NAME_OVERRIDES": {},
+    # /api/docs/ and /api/redoc/ load their scripts from the project's static files (pinned in
+    # requirements.txt), so they work on a machine without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
+LOG_LEVEL = env("LOG_LEVEL", default="WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own `django` logger has a console handler of its own (with DEBUG on) and passes its
+    # records on to the root's: every line twice. Its records go through the root's handler only.
+    # (`django.server`, runserver's request lines, keeps its handler and does not propagate.)
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }
 
 # --- Query cost: what one list or search may cost (core/api/cost.py, deadline.py, throttling.py) ---

@@ -1,13 +1,19 @@
-"""Health check, and the viewsets of the platform resources (settings, media, media storage,
+"""The home page, the health check, and the viewsets of the platform resources (settings, media, media storage,
 custom statuses, custom lists and their items)."""
 
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 
 from core import serializers as s
 from core import services
 from core.api.viewsets import ResourceViewSet
 from core.models import CustomList, CustomListItem, CustomStatus, Media, MediaStorage, Setting
+
+
+def home(request):
+    """`/`: where to go from here (the admin, the API docs)."""
+    return render(request, "core/home.html")
 
 
 def healthz(request):

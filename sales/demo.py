@@ -17,7 +17,22 @@ CATEGORIES = {
     "Personal care": ["Shampoo", "Soap", "Toothpaste"],
 }
 BRANDS = ["Nour", "Safa", "Hayat", "Petra", "Wadi", "Zain Foods"]
-SIZES = [("250 ml", 1), ("500 ml", 2), ("1 L", 3)]
+# The packs each kind of product is sold in, with each pack's price as a multiple of the
+# smallest's. The first is the default variant.
+VARIANTS = {
+    "Juices": [("250 ml", 1), ("1 L", 3.2)],
+    "Soft drinks": [("330 ml can", 1), ("1.5 L bottle", 2.6)],
+    "Water": [("500 ml", 1), ("1.5 L", 1.8), ("6 x 1.5 L", 9.5)],
+    "Chips": [("45 g", 1), ("150 g", 2.8)],
+    "Biscuits": [("100 g", 1), ("400 g family pack", 3.5)],
+    "Chocolate": [("40 g bar", 1), ("100 g bar", 2.2)],
+    "Milk": [("1 L", 1), ("2 L", 1.9)],
+    "Cheese": [("200 g", 1), ("500 g", 2.3)],
+    "Yogurt": [("125 g cup", 1), ("500 g tub", 3.4)],
+    "Shampoo": [("200 ml", 1), ("400 ml", 1.8)],
+    "Soap": [("125 g bar", 1), ("Pack of 4 bars", 3.6)],
+    "Toothpaste": [("75 ml", 1), ("100 ml", 1.3)],
+}
 REPS = [("Omar Haddad", "omar"), ("Lina Saleh", "lina"), ("Yousef Khalil", "yousef"), ("Rana Aziz", "rana")]
 DAYS = ["sun", "mon", "tue", "wed", "thu"]
 
@@ -68,12 +83,12 @@ def load(*, tenant, rng: random.Random, clients: list, actor: dict) -> None:
                     base_price=f"{base:.2f}",
                     variants=[
                         {
-                            "name": size,
+                            "name": pack,
                             "price": round(base * factor, 2),
-                            "sku": f"P-{number:04d}-{factor}",
-                            "default": factor == 1,
+                            "sku": f"P-{number:04d}-{position}",
+                            "default": position == 1,
                         }
-                        for size, factor in SIZES
+                        for position, (pack, factor) in enumerate(VARIANTS[subcategory_name], 1)
                     ],
                 )
                 for variant in product.variants.all():

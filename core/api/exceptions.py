@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -156,7 +157,14 @@ def handle_exception(exc, context):
 
 
 def json_404(request, exception=None):
-    return JsonResponse({"success": False, "error": "Not found."}, status=404)
+    return JsonResponse(DEFAULT_FAMILY.error(f"Not found: no such path {request.path}."), status=404)
+
+
+@csrf_exempt  # any method: a POST to an unknown path is a 404 too, not a CSRF 403
+def unknown_api_path(request, *args, **kwargs):
+    """The JSON 404 of an unknown path under an API prefix, answered by a URL pattern (the
+    last ones) rather than by handler404, which DEBUG replaces with Django's HTML page."""
+    return json_404(request)
 
 
 def json_500(request):

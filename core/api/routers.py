@@ -53,6 +53,12 @@ class ResourceRouter(SimpleRouter):
                     urls.append(re_path(regex.replace(f"^{prefix}", f"^{alias}", 1), pattern.callback))
         return urls
 
+    def root_prefixes(self) -> list[str]:
+        """The first path segments of the SDK's copies at the root (resources and aliases)."""
+        prefixes = {prefix.split("/")[0] for prefix, _, _ in self.registry}
+        prefixes.update(alias.split("/")[0] for alias, _ in self.sdk_aliases)
+        return sorted(prefixes)
+
     def urlpatterns(self):
         """Mounted twice: under /v1/ (documented, in the schema) and at the root (SDK)."""
         urls = self.get_urls()

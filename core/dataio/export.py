@@ -57,17 +57,26 @@ def iter_documents(resource: Resource, tenant, queryset=None, *, page=PAGE):
         last = docs[-1]["_id"]
 
 
-def export_resource(resource, tenant, fmt: str, stream, *, queryset=None, bom=False) -> int:
-    """Write the documents to a binary stream; returns how many were written."""
+def export_resource(resource, tenant, fmt: str, stream, *, queryset=None, bom=False, progress=None) -> int:
+    """Write the documents to a binary stream; returns how many were written. `progress` (a
+    report.Progress) is told the rows written as they go, and their total first when it shows."""
     if isinstance(resource, str):
         resource = get_resource(resource)
     columns, json_columns = export_columns(resource)
     writer = make_writer(fmt, stream, columns, json_columns=json_columns, title=resource.name, bom=bom)
+    if progress is not None and progress.enabled:  # the count only for a terminal that shows it
+        progress.total = (
+            (queryset if queryset is not None else resource.model.objects.all()).filter(tenant=tenant).count()
+        )
     try:
         for doc in iter_documents(resource, tenant, queryset):
             writer.write(doc)
+            if progress is not None:
+                progress.update(writer.count)
     except BaseException:
         writer.abort()
         raise
     writer.close()
+    if progress is not None:
+        progress.finish(writer.count)
     return writer.count

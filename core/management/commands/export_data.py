@@ -1,7 +1,9 @@
 """`manage.py export_data <resource> --tenant <namespace> --format csv|json|jsonl|xlsx [--output FILE]`.
 
 Documents as the API renders them, streamed in id order (standard output by default). What it
-writes, import_data reads back to the same rows.
+writes, import_data reads back to the same rows. With --output it says "Exported N rows of
+<resource> to <file>." on standard output, and shows its progress on a terminal's standard error.
+An xlsx file is never written to a terminal: give --output there.
 """
 
 import io
@@ -11,7 +13,7 @@ import tempfile
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.dataio import FORMATS, UnknownResource, export_resource, get_resource
+from core.dataio import FORMATS, Progress, UnknownResource, export_resource, get_resource
 from core.dataio.readers import guess_format
 from core.dataio.writers import ExportError
 from core.models import Tenant
@@ -27,6 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE", help="Write to FILE instead of standard output.")
 
     def handle(self, *args, **options):
+        output = options["output"]
+        fmt = options["format"] or (guess_format(output) if output else None)
+        if fmt is None:
+            raise CommandError(f"Give --format ({'|'.join(FORMATS)}).", returncode=2)
+        out = getattr(self.stdout, "_out", sys.stdout)
+        if not output and fmt == "xlsx" and _isatty(out):
+            raise CommandError(
+                "xlsx is a binary file: give --output FILE (or redirect standard output to a file).", returncode=2
+            )
         tenant = Tenant.objects.filter(namespace=options["tenant"]).first()
         if tenant is None:
             raise CommandError(f"No tenant {options['tenant']!r}.", returncode=2)
@@ -34,20 +45,18 @@ class Command(BaseCommand):
             resource = get_resource(options["resource"])
         except UnknownResource as exc:
             raise CommandError(str(exc), returncode=2)
-        output = options["output"]
-        fmt = options["format"] or (guess_format(output) if output else None)
-        if fmt is None:
-            raise CommandError(f"Give --format ({'|'.join(FORMATS)}).", returncode=2)
+        # Progress on a terminal's standard error, unless the rows themselves go to that terminal.
+        stderr = getattr(self.stderr, "_out", sys.stderr)
+        progress = Progress(stderr, None, enabled=_isatty(stderr) and bool(output or not _isatty(out)))
         if not output:
-            out = getattr(self.stdout, "_out", sys.stdout)
             stream = getattr(out, "buffer", None)
             try:
                 if stream is None:  # a text stream without bytes underneath (call_command's StringIO)
                     stream = io.BytesIO()
-                    export_resource(resource, tenant, fmt, stream)
+                    export_resource(resource, tenant, fmt, stream, progress=progress)
                     out.write(stream.getvalue().decode("utf-8", "replace"))
                     return
-                export_resource(resource, tenant, fmt, stream)
+                export_resource(resource, tenant, fmt, stream, progress=progress)
             except ExportError as exc:
                 raise CommandError(str(exc), returncode=2)
             stream.flush()
@@ -60,7 +69,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write {output}: {exc.strerror}.", returncode=2)
             try:
                 with os.fdopen(handle, "wb") as stream:
-                    count = export_resource(resource, tenant, fmt, stream, bom=True)
+                    count = export_resource(resource, tenant, fmt, stream, bom=True, progress=progress)
                 os.replace(partial, output)
             except ExportError as exc:
                 os.unlink(partial)
@@ -68,4 +77,8 @@ class Command(BaseCommand):
             except BaseException:
                 os.unlink(partial)
                 raise
-            self.stderr.write(f"Exported {count:,} {resource.name} rows to {output}.")
+            self.stdout.write(f"Exported {count:,} rows of {resource.name} to {output}.")
+
+
+def _isatty(stream) -> bool:
+    return bool(getattr(stream, "isatty", None) and stream.isatty())
