@@ -9,8 +9,11 @@ from .catalogue import (
 )
 from .organisation import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
 from .pricing import MeasureUnit, MeasureUnitFamily, Msl, MslProduct, PriceList, PriceListItem, Tax
+from .stock import AppendOnlyError, Inventory, StockMovement, StockReservation
 
 __all__ = [
+    "AppendOnlyError",
+    "Inventory",
     "InventoryAdjustmentReason",
     "MeasureUnit",
     "MeasureUnitFamily",
@@ -28,6 +31,8 @@ __all__ = [
     "ReturnReason",
     "Route",
     "RouteClient",
+    "StockMovement",
+    "StockReservation",
     "Supplier",
     "Tax",
     "Team",
