@@ -10,10 +10,20 @@ from .catalogue import (
 from .organisation import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
 from .pricing import MeasureUnit, MeasureUnitFamily, Msl, MslProduct, PriceList, PriceListItem, Tax
 from .stock import AppendOnlyError, Inventory, StockMovement, StockReservation
+from .stock_documents import (
+    InventoryAdjustment,
+    InventoryAdjustmentItem,
+    ReceivingMaterial,
+    ReceivingMaterialItem,
+    Transfer,
+    TransferItem,
+)
 
 __all__ = [
     "AppendOnlyError",
     "Inventory",
+    "InventoryAdjustment",
+    "InventoryAdjustmentItem",
     "InventoryAdjustmentReason",
     "MeasureUnit",
     "MeasureUnitFamily",
@@ -27,6 +37,8 @@ __all__ = [
     "ProductGroup",
     "ProductModifiersGroup",
     "ProductSubCategory",
+    "ReceivingMaterial",
+    "ReceivingMaterialItem",
     "Rep",
     "ReturnReason",
     "Route",
@@ -36,6 +48,8 @@ __all__ = [
     "Supplier",
     "Tax",
     "Team",
+    "Transfer",
+    "TransferItem",
     "Variant",
     "Warehouse",
 ]
