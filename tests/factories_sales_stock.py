@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+import factory
+
+from sales import models as sm
 from sales.services import stock_documents as docs
 from sales.services.stock import StockLine, post_movements
 from tests.factories_sales_catalogue import VariantFactory
@@ -58,3 +61,40 @@ def make_adjustment(tenant, *, warehouse=None, variant=None, quantity=3, reason=
         item["reason"] = reason
     data = {"warehouse": warehouse or WarehouseFactory(tenant=tenant), "items": [item], **kwargs}
     return docs.create_adjustment(tenant=tenant, data=data)
+
+
+# Plain rows for the admin's page tests (tests/admin_world.py): no stock moves through these.
+class InventoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.Inventory
+
+    warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
+    variant = factory.SubFactory(VariantFactory, tenant=factory.SelfAttribute("..tenant"))
+    product = factory.LazyAttribute(lambda o: o.variant.product)
+    quantity = Decimal(0)
+
+
+class InventoryAdjustmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.InventoryAdjustment
+
+    warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
+    notes = factory.Sequence(lambda n: f"Count {n}")
+
+
+class ReceivingMaterialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.ReceivingMaterial
+
+    warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
+    supplier = factory.SubFactory(SupplierFactory, tenant=factory.SelfAttribute("..tenant"))
+    receipt_number = factory.Sequence(lambda n: f"GRN-{n:05d}")
+
+
+class TransferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = sm.Transfer
+
+    from_warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
+    to_warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
+    transfer_number = factory.Sequence(lambda n: f"TRF-F{n:05d}")
