@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import factory
 
+from core.models.base import now_ms
 from sales import models as sm
 from sales.services import stock_documents as docs
 from sales.services.stock import StockLine, post_movements
@@ -81,6 +82,13 @@ class InventoryAdjustmentFactory(factory.django.DjangoModelFactory):
     warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
     notes = factory.Sequence(lambda n: f"Count {n}")
 
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        variant = VariantFactory(tenant=self.tenant)
+        sm.InventoryAdjustmentItem.objects.create(
+            adjustment=self, product=variant.product, variant=variant, adjustment_quantity=2, quantity=2
+        )
+
 
 class ReceivingMaterialFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -89,6 +97,16 @@ class ReceivingMaterialFactory(factory.django.DjangoModelFactory):
     warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
     supplier = factory.SubFactory(SupplierFactory, tenant=factory.SelfAttribute("..tenant"))
     receipt_number = factory.Sequence(lambda n: f"GRN-{n:05d}")
+    receipt_date = factory.LazyFunction(now_ms)
+    total_amount = Decimal("7.5")
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        variant = VariantFactory(tenant=self.tenant)
+        sm.ReceivingMaterialItem.objects.create(
+            receipt=self, product=variant.product, variant=variant, expected_quantity=3, received_quantity=3,
+            unit_cost=Decimal("2.5"), total_cost=Decimal("7.5"),
+        )  # fmt: skip
 
 
 class TransferFactory(factory.django.DjangoModelFactory):
@@ -98,3 +116,11 @@ class TransferFactory(factory.django.DjangoModelFactory):
     from_warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
     to_warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
     transfer_number = factory.Sequence(lambda n: f"TRF-F{n:05d}")
+    total_value = Decimal("8")
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        variant = VariantFactory(tenant=self.tenant)
+        sm.TransferItem.objects.create(
+            transfer=self, product=variant.product, variant=variant, requested_quantity=4, unit_cost=2
+        )

@@ -381,3 +381,35 @@ def test_transfer_filters(api, tenant):
     assert count({"rep": str(rep.pk)}) == 1
     assert count({"status": "pending"}) == 2
     assert count({"from_date": "2000-01-01"}) == 2 and count({"to_date": "2000-01-01"}) == 0
+
+
+# imports --------------------------------------------------------------------------------------------------
+def test_imported_adjustments_and_receipts_go_through_the_services(tmp_path, tenant):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    warehouse, variant = WarehouseFactory(tenant=tenant), VariantFactory(tenant=tenant)
+    supplier = SupplierFactory(tenant=tenant)
+    receipts = [
+        {
+            "warehouse": str(warehouse.pk),
+            "supplier": str(supplier.pk),
+            "status": "received",
+            "items": [{"variant": str(variant.pk), "receivedQuantity": 6, "unitCost": 2}],
+        }
+    ]
+    adjustments = [{"warehouse": str(warehouse.pk), "items": [{"variant": str(variant.pk), "adjustmentQuantity": -10}]}]
+    (tmp_path / "receipts.json").write_text(json.dumps(receipts))
+    (tmp_path / "adjustments.json").write_text(json.dumps(adjustments))
+    out = StringIO()
+    call_command("import_data", "receiving-material", str(tmp_path / "receipts.json"), "--tenant", "acme", stdout=out)
+    assert "1 created" in out.getvalue(), out.getvalue()
+    assert qty(warehouse, variant) == 6
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command(
+            "import_data", "adjust-inventory", str(tmp_path / "adjustments.json"), "--tenant", "acme", stdout=out
+        )
+    assert "Not enough stock" in out.getvalue(), out.getvalue()
+    assert qty(warehouse, variant) == 6

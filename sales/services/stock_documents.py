@@ -172,6 +172,11 @@ def _require(data: dict, names) -> None:
         raise ValidationError(missing)
 
 
+def _given_id(data: dict) -> dict:
+    """An id chosen by the caller (an import keeps the ids it maps), else the model's own."""
+    return {"id": data["id"]} if data.get("id") is not None else {}
+
+
 def _set_fields(document, data: dict, names) -> None:
     for name in names:
         if name in data:
@@ -195,6 +200,7 @@ def create_adjustment(*, tenant: Tenant, data: dict) -> InventoryAdjustment:
     if errors:
         raise ValidationError({"items": errors})
     adjustment = InventoryAdjustment(
+        **_given_id(data),
         tenant=tenant,
         warehouse=data["warehouse"],
         rep=data.get("rep"),
@@ -278,7 +284,7 @@ def create_receipt(*, tenant: Tenant, data: dict) -> ReceivingMaterial:
     _check_refs(tenant=tenant, data=data, names=["warehouse", "supplier", "rep"])
     if "status" in data:
         check_transition(table=RECEIPT_TRANSITIONS, kind="receipt", current="pending", requested=data["status"])
-    receipt = ReceivingMaterial(tenant=tenant)
+    receipt = ReceivingMaterial(**_given_id(data), tenant=tenant)
     _set_fields(receipt, data, RECEIPT_FIELDS)
     receipt.receipt_date = receipt.receipt_date or now_ms()
     receipt.save()
@@ -441,7 +447,7 @@ def create_transfer(*, tenant: Tenant, data: dict) -> Transfer:
         raise exc
     if "status" in data:
         check_transition(table=TRANSFER_TRANSITIONS, kind="transfer", current="pending", requested=data["status"])
-    transfer = Transfer(tenant=tenant, transfer_date=now_ms())
+    transfer = Transfer(**_given_id(data), tenant=tenant, transfer_date=now_ms())
     _set_fields(transfer, data, TRANSFER_FIELDS)
     number = _next_transfer_number(tenant)
     for _attempt in range(50):
