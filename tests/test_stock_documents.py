@@ -413,3 +413,27 @@ def test_imported_adjustments_and_receipts_go_through_the_services(tmp_path, ten
         )
     assert "Not enough stock" in out.getvalue(), out.getvalue()
     assert qty(warehouse, variant) == 6
+
+
+# demo data --------------------------------------------------------------------------------------------------
+def test_demo_data_moves_stock_in_two_warehouses_through_documents(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from core.models import Tenant
+    from sales.models import ReceivingMaterial, Transfer
+
+    call_command("load_demo_data", stdout=StringIO())
+    demo = Tenant.objects.get(namespace="demo")
+    stocked = Inventory.objects.filter(tenant=demo, quantity__gt=0)
+    assert stocked.values("warehouse").distinct().count() == 2
+    assert set(ReceivingMaterial.objects.filter(tenant=demo).values_list("status", flat=True)) == {
+        "received",
+        "pending",
+    }
+    assert set(Transfer.objects.filter(tenant=demo).values_list("status", flat=True)) == {"completed", "in_transit"}
+    moved = StockMovement.objects.filter(tenant=demo).count()
+    call_command("check_ledgers", "--tenant", "demo", stdout=StringIO())  # exits non-zero on a difference
+    call_command("load_demo_data", stdout=StringIO())  # a second run moves nothing more
+    assert StockMovement.objects.filter(tenant=demo).count() == moved
