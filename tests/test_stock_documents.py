@@ -437,3 +437,31 @@ def test_demo_data_moves_stock_in_two_warehouses_through_documents(db):
     call_command("check_ledgers", "--tenant", "demo", stdout=StringIO())  # exits non-zero on a difference
     call_command("load_demo_data", stdout=StringIO())  # a second run moves nothing more
     assert StockMovement.objects.filter(tenant=demo).count() == moved
+
+
+def test_refusals_answer_documented_statuses_and_bodies(api, tenant):
+    from tests.openapi_check import conforms
+
+    warehouse, variant = WarehouseFactory(tenant=tenant), VariantFactory(tenant=tenant)
+    short = {"warehouse": str(warehouse.pk), "items": [{"variant": str(variant.pk), "adjustmentQuantity": -1}]}
+    conforms(api.post("/v1/adjust-inventory", short, format="json"), "post", "/v1/adjust-inventory")
+    body = {
+        "fromWarehouse": str(warehouse.pk),
+        "toWarehouse": str(warehouse.pk),
+        "items": [{"variant": str(variant.pk), "requestedQuantity": 1}],
+    }
+    conforms(api.post("/v1/transfer", body, format="json"), "post", "/v1/transfer")
+    body["toWarehouse"] = str(WarehouseFactory(tenant=tenant).pk)
+    created = api.post("/v1/transfer", body, format="json").json()
+    url = f"/v1/transfer/{created['_id']}"
+    r = api.put(url, {"status": "in_transit"}, format="json")
+    assert r.status_code == 422
+    conforms(r, "put", "/v1/transfer/{id}")
+    r = api.put(url, {"status": "completed"}, format="json")
+    assert r.status_code == 409
+    conforms(r, "put", "/v1/transfer/{id}")
+    receipt = make_receipt(tenant, warehouse=warehouse, variant=variant, status="received")
+    make_adjustment(tenant, warehouse=warehouse, variant=variant, quantity=-1)
+    r = api.patch(f"/v1/receiving-material/{receipt.pk}", {"status": "cancelled"}, format="json")
+    assert r.status_code == 409
+    conforms(r, "patch", "/v1/receiving-material/{id}")

@@ -8,6 +8,16 @@ from sales.models import Inventory, InventoryAdjustment, ReceivingMaterial, Tran
 from sales.serializers import organisation as org
 from sales.serializers import stock as s
 
+SHORT = (
+    "Not enough stock: the message and `details` name the variant, the warehouse, what is available and what "
+    "was asked (unless the company allows negative stock)."
+)
+TRANSITION = (
+    "A status change the document's transition table refuses (the message names the current and the requested "
+    "status), a change of lines or warehouses the current status no longer allows, or (a receipt) a "
+    "cancellation after the received stock has left."
+)
+
 
 class InventoryViewSet(ResourceViewSet):
     queryset = Inventory.objects.all()
@@ -48,6 +58,7 @@ class InventoryAdjustmentViewSet(ResourceViewSet):
     operations = {"list", "create", "retrieve"}
     filter_fields = ["warehouse", "rep", "status"]
     search_fields = ["notes"]
+    openapi_errors = {"post": {"422": SHORT}}
     openapi_notes = {
         "create": (
             "Moves stock at once: each line adds or removes `adjustmentQuantity` (its sign from the reason's type, "
@@ -67,6 +78,7 @@ class ReceivingMaterialViewSet(ResourceViewSet):
     operations = {"list", "create", "retrieve", "update"}
     filter_fields = ["warehouse", "supplier", "rep", "status", "receiptNumber"]
     search_fields = ["receipt_number", "notes"]
+    openapi_errors = {"put": {"409": TRANSITION}, "patch": {"409": TRANSITION}}
     openapi_notes = {
         "create": (
             "A pending receipt: `items[].totalCost` = receivedQuantity × unitCost and `totalAmount` = Σ totalCost "
@@ -90,6 +102,13 @@ class TransferViewSet(ResourceViewSet):
     operations = {"list", "create", "retrieve", "update"}
     filter_fields = ["fromWarehouse", "toWarehouse", "rep", "status", "transferNumber"]
     search_fields = ["transfer_number", "reason", "notes"]
+    openapi_errors = {
+        "post": {
+            "422": f"The source and destination are the same warehouse, or (created in transit) {SHORT[0].lower()}{SHORT[1:]}"
+        },
+        "put": {"409": TRANSITION, "422": SHORT},
+        "patch": {"409": TRANSITION, "422": SHORT},
+    }
     list_parameters = [
         ("from_date", "Transfers dated at or after (epoch milliseconds or ISO 8601)."),
         ("to_date", "Transfers dated at or before (epoch milliseconds or ISO 8601)."),
