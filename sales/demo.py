@@ -7,8 +7,8 @@ unique price per variant, hashed rep passwords, route ordering) applies as throu
 import random
 import secrets
 
-from sales.models import Product
-from sales.serializers import catalogue, organisation, pricing
+from sales.models import InventoryAdjustmentReason, Product, Rep, StockMovement, Supplier, Variant, Warehouse
+from sales.serializers import catalogue, organisation, pricing, stock
 
 CATEGORIES = {
     "Beverages": ["Juices", "Soft drinks", "Water"],
@@ -47,6 +47,7 @@ def load(*, tenant, rng: random.Random, clients: list, actor: dict) -> None:
     """The catalogue (categories, brands, taxes, units, products with variants, a price list) and
     the sales organisation (teams, reps, warehouses, routes over the given clients)."""
     if Product.objects.filter(tenant=tenant).exists():
+        load_stock(tenant=tenant, rng=rng, actor=actor)  # a demo loaded before the stock existed
         return
     ns = [tenant.namespace]
     vat = _make(pricing.TaxSerializer, tenant, actor, name="VAT 16%", rate=16, type="additive")
@@ -147,3 +148,95 @@ def load(*, tenant, rng: random.Random, clients: list, actor: dict) -> None:
             company_namespace=ns,
             clients=[{"client_id": str(client.pk), "priority": position} for position, client in enumerate(stops, 1)],
         )
+    load_stock(tenant=tenant, rng=rng, actor=actor)
+
+
+def load_stock(*, tenant, rng: random.Random, actor: dict) -> None:
+    """Stock in both warehouses, moved as a company would move it (through the same serializers
+    and services as the API): receipts from the supplier (one left pending), an adjustment for
+    breakage, a transfer completed with a transit loss and one still in transit. Skipped once
+    any stock has moved."""
+    if StockMovement.objects.filter(tenant=tenant).exists():
+        return
+    warehouses = {w.name: w for w in Warehouse.objects.filter(tenant=tenant)}
+    main, depot = warehouses.get("Amman main"), warehouses.get("Irbid depot")
+    supplier = Supplier.objects.filter(tenant=tenant).first()
+    variants = list(Variant.objects.filter(tenant=tenant).order_by("sku"))
+    if main is None or depot is None or supplier is None or not variants:
+        return
+    rep = Rep.objects.filter(tenant=tenant).order_by("email").first()
+    picked = rng.sample(variants, min(12, len(variants)))
+
+    def receipt(warehouse, lines, number, status):
+        return _make(
+            stock.ReceivingMaterialSerializer,
+            tenant,
+            actor,
+            warehouse=str(warehouse.pk),
+            supplier=str(supplier.pk),
+            rep=str(rep.pk) if rep else None,
+            receiptNumber=number,
+            status=status,
+            items=[
+                {
+                    "variant": str(v.pk),
+                    "expectedQuantity": q,
+                    "receivedQuantity": q,
+                    "unitCost": round(float(v.price) * 0.6, 3),
+                }
+                for v, q in lines
+            ],
+        )
+
+    receipt(main, [(v, rng.choice([48, 96, 144])) for v in picked[:8]], "GRN-0001", "received")
+    receipt(main, [(v, 24) for v in picked[:4]], "GRN-0002", "received")
+    receipt(depot, [(v, rng.choice([24, 48])) for v in picked[6:]], "GRN-0003", "received")
+    receipt(depot, [(v, 12) for v in picked[8:10]], "GRN-0004", "pending")
+    breakage = InventoryAdjustmentReason.objects.filter(tenant=tenant, name="Breakage").first()
+    _make(
+        stock.InventoryAdjustmentSerializer,
+        tenant,
+        actor,
+        warehouse=str(main.pk),
+        rep=str(rep.pk) if rep else None,
+        notes="Dropped pallet",
+        items=[
+            {
+                "variant": str(picked[0].pk),
+                "adjustmentQuantity": 6,
+                **({"reason": str(breakage.pk)} if breakage else {}),
+            }
+        ],
+    )
+    done = _make(
+        stock.TransferSerializer,
+        tenant,
+        actor,
+        fromWarehouse=str(main.pk),
+        toWarehouse=str(depot.pk),
+        reason="Restock the depot",
+        items=[{"variant": str(v.pk), "requestedQuantity": 24} for v in picked[:3]],
+    )
+    for status, extra in (
+        ("in_transit", {}),
+        ("completed", {"items": [{"variant": str(picked[0].pk), "receivedQuantity": 22}]}),
+    ):
+        serializer = stock.TransferSerializer(
+            done, data={"status": status, **extra}, partial=True, context={"tenant": tenant, "actor": actor}
+        )
+        serializer.is_valid(raise_exception=True)
+        done = serializer.save()
+    moving = _make(
+        stock.TransferSerializer,
+        tenant,
+        actor,
+        fromWarehouse=str(main.pk),
+        toWarehouse=str(depot.pk),
+        reason="Weekly top-up",
+        items=[{"variant": str(v.pk), "requestedQuantity": 12} for v in picked[3:5]],
+    )
+    serializer = stock.TransferSerializer(
+        moving, data={"status": "in_transit"}, partial=True, context={"tenant": tenant, "actor": actor}
+    )
+    serializer.is_valid(raise_exception=True)
+    serializer.save()

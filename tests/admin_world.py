@@ -23,6 +23,7 @@ from tests import (
     factories_sales_catalogue,
     factories_sales_organisation,
     factories_sales_pricing,
+    factories_sales_stock,
 )
 
 
@@ -32,6 +33,7 @@ def factory_for(model):
         factories_sales_catalogue,
         factories_sales_organisation,
         factories_sales_pricing,
+        factories_sales_stock,
         factories_finance,
     ):
         for candidate in vars(module).values():

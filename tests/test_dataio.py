@@ -398,7 +398,8 @@ def test_every_resource_exports_and_imports_back(name, fmt, tmp_path, tenant, ot
         done.add(res.name)
         if _unportable(res):
             pytest.skip(f"{res.name} has required write-only fields {_unportable(res)}: an export cannot carry them")
-        for target, _many in _targets(res).values():
+        nested = [model for keys in _nested_targets(res).values() for model in keys.values()]
+        for target in [target for target, _many in _targets(res).values()] + nested:
             dependency = next((r for r in all_resources() if r.model is target), None)
             if (
                 dependency is not None
@@ -415,7 +416,7 @@ def test_every_resource_exports_and_imports_back(name, fmt, tmp_path, tenant, ot
     copy(resource)
     source, copied = docs(name, tenant), docs(name, other_tenant)
     assert len(copied) == len(source) == resource.model.objects.filter(tenant=tenant).count()
-    targets = _targets(resource)
+    targets, nested = _targets(resource), _nested_targets(resource)
 
     def portable(doc, *, mapping):
         out = {k: without_ids(v) for k, v in comparable(doc, name).items()}
@@ -425,12 +426,24 @@ def test_every_resource_exports_and_imports_back(name, fmt, tmp_path, tenant, ot
                 out[field] = sorted(mapped(other_tenant, model, v) if mapping else v for v in value)
             elif value and mapping:
                 out[field] = mapped(other_tenant, model, value)
+        for field, keys in nested.items():  # references inside a document's objects (lines)
+            for item in out.get(field) or []:
+                for key, model in keys.items():
+                    if isinstance(item, dict) and item.get(key) and mapping:
+                        item[key] = mapped(other_tenant, model, item[key])
         return json.dumps(out, sort_keys=True)
 
     assert sorted(portable(d, mapping=False) for d in copied) == sorted(portable(d, mapping=True) for d in source)
     path = str(tmp_path / f"{name.replace('/', '-')}.{fmt}")
     code, out, _ = run("import_data", name, path, "--tenant", "globex")
     assert code == 0 and "0 created" in out and "0 updated" in out, out
+
+
+def _nested_targets(resource):
+    from core.dataio.references import References
+
+    serializer = resource.serializer_class(context={"importing": True})
+    return References.nested_targets({n: f for n, f in serializer.fields.items() if not f.read_only})
 
 
 def _targets(resource):

@@ -439,4 +439,10 @@ class ListParams:
             if info is not None and info.kind == r.JSON and info.orm_path:
                 add(json_key_filter(info, key, rest, params, query.cost))
 
+        # A resource's own filters (aliases, computed conditions): `list_filters(params)` on the view.
+        list_filters = getattr(self.view, "list_filters", None)
+        if list_filters is not None:
+            for condition in list_filters(params):
+                add(condition)
+
         query.has_filters = bool(query.filters)

@@ -8,6 +8,7 @@ and PATCH both reach the partial update.
 
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from .registry import register_resource
 
@@ -43,6 +44,15 @@ class ResourceRouter(SimpleRouter):
 
     def get_urls(self):
         urls = super().get_urls()
+        # A resource with no operation on `/{id}` (a read-only list such as /inventory) still
+        # answers 405 there, like any undocumented method, rather than 404.
+        from django.urls import re_path
+
+        for prefix, viewset, _basename in self.registry:
+            operations = set(getattr(viewset, "operations", BASE_ACTIONS))
+            if not operations & {"retrieve", "update", "destroy"}:
+                regex = rf"^{prefix}/(?P<id>[^/.]+)$"
+                urls.append(re_path(regex, NoMethodsView.as_view(), name=f"{prefix}-no-detail"))
         # SDK alias prefixes (e.g. /teams for /team) route to the same viewsets.
         for alias, prefix in self.sdk_aliases:
             for pattern in list(urls):
@@ -63,6 +73,12 @@ class ResourceRouter(SimpleRouter):
         """Mounted twice: under /v1/ (documented, in the schema) and at the root (SDK)."""
         urls = self.get_urls()
         return [path("v1/", include(urls)), path("", include((urls, "sdk"), namespace="sdk"))]
+
+
+class NoMethodsView(APIView):
+    """Every method answers 405 (after authentication, like any resource route)."""
+
+    schema = None  # not an operation of the API
 
 
 router = ResourceRouter()

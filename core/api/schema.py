@@ -194,6 +194,8 @@ class ResourceAutoSchema(AutoSchema):
                     name, OpenApiTypes.STR, OpenApiParameter.QUERY, description="Equality; a list matches any."
                 )
             )
+        for name, desc in getattr(view, "list_parameters", ()):
+            extra.append(OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, description=desc))
         if view.populate:
             extra.append(
                 OpenApiParameter(

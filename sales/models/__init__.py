@@ -9,8 +9,21 @@ from .catalogue import (
 )
 from .organisation import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
 from .pricing import MeasureUnit, MeasureUnitFamily, Msl, MslProduct, PriceList, PriceListItem, Tax
+from .stock import AppendOnlyError, Inventory, StockMovement, StockReservation
+from .stock_documents import (
+    InventoryAdjustment,
+    InventoryAdjustmentItem,
+    ReceivingMaterial,
+    ReceivingMaterialItem,
+    Transfer,
+    TransferItem,
+)
 
 __all__ = [
+    "AppendOnlyError",
+    "Inventory",
+    "InventoryAdjustment",
+    "InventoryAdjustmentItem",
     "InventoryAdjustmentReason",
     "MeasureUnit",
     "MeasureUnitFamily",
@@ -24,13 +37,19 @@ __all__ = [
     "ProductGroup",
     "ProductModifiersGroup",
     "ProductSubCategory",
+    "ReceivingMaterial",
+    "ReceivingMaterialItem",
     "Rep",
     "ReturnReason",
     "Route",
     "RouteClient",
+    "StockMovement",
+    "StockReservation",
     "Supplier",
     "Tax",
     "Team",
+    "Transfer",
+    "TransferItem",
     "Variant",
     "Warehouse",
 ]
