@@ -1,5 +1,6 @@
 from core.api.routers import router
 
-from .views import serials
+from .views import serials, terms
 
 serials.register(router)
+terms.register(router)

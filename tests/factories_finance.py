@@ -15,3 +15,13 @@ class InvoiceSerialCounterFactory(factory.django.DjangoModelFactory):
     warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
     invoice_type = "sales"
     prefix = factory.Sequence(lambda n: f"S{n}-")
+
+
+class PaymentTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.PaymentTerm
+
+    name = factory.Sequence(lambda n: f"Net {n}")
+    days = 30
+    discount_percentage = 2
+    discount_days = factory.LazyAttribute(lambda o: min(10, o.days))

@@ -1,1 +1,1 @@
-from . import serials  # noqa: F401  (registrations)
+from . import serials, terms  # noqa: F401  (registrations)

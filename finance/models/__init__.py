@@ -1,3 +1,4 @@
 from .serials import InvoiceSerialCounter
+from .terms import PaymentTerm
 
-__all__ = ["InvoiceSerialCounter"]
+__all__ = ["InvoiceSerialCounter", "PaymentTerm"]
