@@ -1,6 +1,7 @@
 from core.api.routers import router
 
-from .views import serials, terms
+from .views import banks, serials, terms
 
 serials.register(router)
 terms.register(router)
+banks.register(router)

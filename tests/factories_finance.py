@@ -25,3 +25,25 @@ class PaymentTermFactory(factory.django.DjangoModelFactory):
     days = 30
     discount_percentage = 2
     discount_days = factory.LazyAttribute(lambda o: min(10, o.days))
+
+
+class BankFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Bank
+
+    name = factory.Sequence(lambda n: f"Bank {n}")
+    code = factory.Sequence(lambda n: f"BNK{n:04d}")
+    country = "JO"
+
+
+class BankListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.BankList
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Bank list {n}")
+
+    @factory.post_generation
+    def banks(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.banks.set(extracted)

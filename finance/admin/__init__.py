@@ -1,1 +1,1 @@
-from . import serials, terms  # noqa: F401  (registrations)
+from . import banks, serials, terms  # noqa: F401  (registrations)

@@ -63,7 +63,8 @@ def _check_discount(*, days: int, discount_days: int) -> None:
 
 @transaction.atomic
 def create_term(*, tenant: Tenant, data: dict) -> PaymentTerm:
-    data = {name: value for name, value in data.items() if name in EDITABLE}
+    """A new term. `id` may be given (imports choose the id before writing)."""
+    data = {name: value for name, value in data.items() if name in (*EDITABLE, "id")}
     if not data.get("name"):
         raise ValidationError({"name": ["This field is required."]})
     _check_values(data)

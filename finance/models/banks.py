@@ -1,0 +1,35 @@
+"""Banks, bank lists and the checks clients hand over.
+
+* A bank's name is unique per tenant in any case (a lookup list: checks may name their bank by
+  name, which must then find one bank).
+* A bank list groups banks (`banks[]`), e.g. the banks a region accepts.
+* A check is immutable once created (no PUT or DELETE in the API): clearing or bouncing it is
+  not expressible through the documented API, and a money document is corrected by another
+  document, never edited. It is unique per (tenant, bank, check number).
+"""
+
+from django.db import models
+
+from core.models import TenantModel
+from core.uniqueness import unique_name
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Bank(TenantModel):
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=50, blank=True, default="", help_text="e.g. the bank's SWIFT/BIC code.")
+    country = models.CharField(max_length=100, blank=True, default="")
+    disabled = models.BooleanField(default=False)
+
+    class Meta(TenantModel.Meta):
+        constraints = [unique_name("bank")]
+
+
+class BankList(TenantModel):
+    name = models.CharField(max_length=200)
+    banks = models.ManyToManyField(Bank, blank=True, related_name="lists")
+    disabled = models.BooleanField(default=False)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = "bank list"
