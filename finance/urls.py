@@ -1,7 +1,8 @@
 from core.api.routers import router
 
-from .views import banks, serials, terms
+from .views import banks, checks, serials, terms
 
 serials.register(router)
 terms.register(router)
 banks.register(router)
+checks.register(router)

@@ -1,9 +1,12 @@
 """factory-boy factories of the finance models. Each takes `tenant=`; related rows are made in
 the same tenant."""
 
+import datetime as dt
+
 import factory
 
 from finance import models as fm
+from tests.factories import ClientFactory
 from tests.factories_sales_organisation import RepFactory, WarehouseFactory
 
 
@@ -47,3 +50,15 @@ class BankListFactory(factory.django.DjangoModelFactory):
     def banks(self, create, extracted, **kwargs):
         if create and extracted:
             self.banks.set(extracted)
+
+
+class CheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Check
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    rep = factory.SubFactory(RepFactory, tenant=factory.SelfAttribute("..tenant"))
+    bank = factory.SubFactory(BankFactory, tenant=factory.SelfAttribute("..tenant"))
+    check_number = factory.Sequence(lambda n: f"{100000 + n}")
+    amount = 250
+    due_date = factory.LazyFunction(lambda: dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
