@@ -235,3 +235,27 @@ def test_admin_applies_the_rules_and_scopes_to_the_tenant(client, staff, tenant,
     assert "named by 1 client" in client.get(f"/admin/finance/paymentterm/{term.pk}/delete/").text
     client.post(f"/admin/finance/paymentterm/{term.pk}/delete/", {"post": "yes"})
     assert PaymentTerm.objects.filter(pk=term.pk).exists()
+
+
+def test_demo_data_has_finance_rows(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from clients.models import Client
+    from core.models import Tenant
+    from finance.models import Bank, BankList, Check
+
+    out = StringIO()
+    call_command("load_demo_data", "--admin-password", "pw", stdout=out)
+    demo = Tenant.objects.get(namespace="demo")
+    assert PaymentTerm.objects.filter(tenant=demo).count() == 3 and "3 payment terms" in out.getvalue()
+    assert Bank.objects.filter(tenant=demo).count() == 4 and BankList.objects.filter(tenant=demo).count() == 1
+    assert Check.objects.filter(tenant=demo, status="pending").count() == 4
+    on_terms = Client.objects.filter(tenant=demo).exclude(payment_term=None)
+    assert on_terms.count() == Client.objects.filter(tenant=demo).count()
+    client = on_terms.first()
+    assert services.due_date_for(tenant=demo, client=client, issued_on=dt.date(2025, 1, 1)) is not None
+    counts = PaymentTerm.objects.count(), Check.objects.count()
+    call_command("load_demo_data", "--admin-password", "pw", stdout=StringIO())
+    assert (PaymentTerm.objects.count(), Check.objects.count()) == counts
