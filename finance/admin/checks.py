@@ -47,7 +47,7 @@ class CheckForm(forms.ModelForm):
 class CheckAdmin(TenantScopedAdmin):
     form = CheckForm
     title_field = "check_number"
-    list_display = ("check_number", "bank", "client", "amount", "due_date", "status")
+    list_display = ("check_number", "bank", "client", "amount", "due_date")
     list_filter = ("status",)
     search_fields = ("check_number", "account_number", "client__name", "bank__name")
     autocomplete_fields = ("client", "rep", "bank")

@@ -33,7 +33,7 @@ class PaymentTermForm(forms.ModelForm):
 @admin.register(PaymentTerm)
 class PaymentTermAdmin(TenantScopedAdmin):
     form = PaymentTermForm
-    list_display = ("name", "days", "discount_percentage", "discount_days", "is_active", "updated_at")
+    list_display = ("name", "days", "discount_percentage", "discount_days", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "description")
 
