@@ -151,7 +151,17 @@ def load(*, admin_password: str | None = None, staff_password: str | None = None
         clients=list(Client.objects.filter(tenant=tenant).order_by("pk")),
         actor=DEMO_ACTOR,
     )
+    from finance import demo as finance_demo  # payment terms, banks, checks (skipped once loaded)
+
+    finance_demo.load(
+        tenant=tenant,
+        rng=random.Random(11),
+        clients=list(Client.objects.filter(tenant=tenant).order_by("pk")),
+        reps=list(apps.get_model("sales", "Rep").objects.filter(tenant=tenant).order_by("pk")),
+        actor=DEMO_ACTOR,
+    )
     sales_models = [apps.get_model("sales", name) for name in ("Product", "Variant", "Rep", "Route")]
+    finance_models = [apps.get_model("finance", name) for name in ("PaymentTerm", "Bank", "Check")]
     for model in (
         Client,
         ClientChannel,
@@ -161,7 +171,8 @@ def load(*, admin_password: str | None = None, staff_password: str | None = None
         Tag,
         MailUnsubscribe,
         Media,
-        *sales_models,
+        *finance_models,
+        *sales_models,  # last: the summary ends with the routes
     ):
         result.counts[model._meta.verbose_name_plural] = model.objects.filter(tenant=tenant).count()
     return result

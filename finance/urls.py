@@ -1,5 +1,8 @@
 from core.api.routers import router
 
-from .views import serials
+from .views import banks, checks, serials, terms
 
 serials.register(router)
+terms.register(router)
+banks.register(router)
+checks.register(router)

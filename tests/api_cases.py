@@ -361,7 +361,7 @@ class ResourceAPICase(GarbageInputCase, SortAndPagingCase, UniqueNameCase):
         assert ids({**by_id, "to__id": c}) == everything[:-1]
 
         # from_/to_ on the update time, inclusive, in epoch milliseconds and ISO 8601
-        stamp = "updatedAt" if "updatedAt" in self.registry_names() else "modifiedAt"
+        stamp = next(n for n in ("updatedAt", "modifiedAt", "updated_at") if n in self.registry_names())
         text = self.doc(api.get(self.detail(a)).json())[stamp] if "retrieve" in self.operations else None
         if text is not None:
             ms = int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)

@@ -9,7 +9,7 @@ LOOKUP_LISTS = {
     "tag", "client-channel", "speciality",
     "product-category", "product-brand", "product-group",
     "tax", "measure-unit", "measureunitfamily",
-    "team", "return-reason", "inventory-adjustment-reason",
+    "team", "return-reason", "inventory-adjustment-reason", "banks",
 }  # fmt: skip
 
 

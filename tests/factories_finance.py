@@ -1,9 +1,12 @@
 """factory-boy factories of the finance models. Each takes `tenant=`; related rows are made in
 the same tenant."""
 
+import datetime as dt
+
 import factory
 
 from finance import models as fm
+from tests.factories import ClientFactory
 from tests.factories_sales_organisation import RepFactory, WarehouseFactory
 
 
@@ -15,3 +18,47 @@ class InvoiceSerialCounterFactory(factory.django.DjangoModelFactory):
     warehouse = factory.SubFactory(WarehouseFactory, tenant=factory.SelfAttribute("..tenant"))
     invoice_type = "sales"
     prefix = factory.Sequence(lambda n: f"S{n}-")
+
+
+class PaymentTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.PaymentTerm
+
+    name = factory.Sequence(lambda n: f"Net {n}")
+    days = 30
+    discount_percentage = 2
+    discount_days = factory.LazyAttribute(lambda o: min(10, o.days))
+
+
+class BankFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Bank
+
+    name = factory.Sequence(lambda n: f"Bank {n}")
+    code = factory.Sequence(lambda n: f"BNK{n:04d}")
+    country = "JO"
+
+
+class BankListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.BankList
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Bank list {n}")
+
+    @factory.post_generation
+    def banks(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.banks.set(extracted)
+
+
+class CheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Check
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    rep = factory.SubFactory(RepFactory, tenant=factory.SelfAttribute("..tenant"))
+    bank = factory.SubFactory(BankFactory, tenant=factory.SelfAttribute("..tenant"))
+    check_number = factory.Sequence(lambda n: f"{100000 + n}")
+    amount = 250
+    due_date = factory.LazyFunction(lambda: dt.datetime(2025, 7, 1, tzinfo=dt.UTC))

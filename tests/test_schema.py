@@ -24,7 +24,8 @@ CHECKED_RESOURCES = (
     "product", "variant", "product-category", "product/sub-categories", "product-brand", "product-group",
     "product-modifiers-group", "tax", "measure-unit", "measureunitfamily", "pricelist", "pricelistitem", "msl",
     "msl-products", "rep", "team", "route", "warehouse", "supplier", "return-reason", "inventory-adjustment-reason",
-    "safe-invoice-serial-counter", "quick-convert-to-pdf",
+    "safe-invoice-serial-counter", "quick-convert-to-pdf", "paymentterms", "banks", "checks",
+    "bankslists",
 )  # fmt: skip
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -69,7 +69,8 @@ class ResourceSerializer(serializers.ModelSerializer):
         source = family.standard_fields.get(field_name) or getattr(self.Meta, "aliases", {}).get(field_name)
         if source:
             field_class, kwargs = super().build_field(source, info, model_class, nested_depth)
-            kwargs["source"] = source
+            if source != field_name:  # DRF refuses a redundant source (family F's `created_at`)
+                kwargs["source"] = source
             if field_name in family.standard_fields:
                 kwargs["read_only"] = True
             return field_class, kwargs

@@ -34,7 +34,7 @@ from core.models import TenantModel
 ID_NAME = "_id"
 CREATED_NAMES = ("createdAt", "created_at")
 UPDATED_NAMES = ("updatedAt", "modifiedAt", "updated_at")
-IGNORED_NAMES = ("__v", "SVClient", "company_namespace")
+IGNORED_NAMES = ("__v", "SVClient", "company_namespace", "company_id")
 
 
 class UnknownResource(LookupError):

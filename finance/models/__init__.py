@@ -1,3 +1,5 @@
+from .banks import Bank, BankList, Check
 from .serials import InvoiceSerialCounter
+from .terms import PaymentTerm
 
-__all__ = ["InvoiceSerialCounter"]
+__all__ = ["Bank", "BankList", "Check", "InvoiceSerialCounter", "PaymentTerm"]
