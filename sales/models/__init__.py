@@ -7,11 +7,14 @@ from .catalogue import (
     ProductSubCategory,
     Variant,
 )
+from .invoices import Invoice, InvoiceItem, Proforma, ProformaItem
 from .organisation import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
 from .pricing import MeasureUnit, MeasureUnitFamily, Msl, MslProduct, PriceList, PriceListItem, Tax
 
 __all__ = [
     "InventoryAdjustmentReason",
+    "Invoice",
+    "InvoiceItem",
     "MeasureUnit",
     "MeasureUnitFamily",
     "Msl",
@@ -19,6 +22,8 @@ __all__ = [
     "PriceList",
     "PriceListItem",
     "Product",
+    "Proforma",
+    "ProformaItem",
     "ProductBrand",
     "ProductCategory",
     "ProductGroup",
