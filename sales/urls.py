@@ -1,7 +1,7 @@
 from core.api.routers import router
 
-from .views import catalogue, organisation, pdf, pricing
+from .views import catalogue, invoices, organisation, pdf, pricing
 
 # Order matters where paths nest: /product/sub-categories is registered before /product/{id}.
-for group in (catalogue, pricing, organisation, pdf):
+for group in (catalogue, pricing, organisation, invoices, pdf):
     group.register(router)

@@ -21,7 +21,7 @@ list items), not one per line.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from rest_framework.exceptions import ValidationError
@@ -51,7 +51,7 @@ class ItemInput:
     product_id: uuid.UUID | None = None
     measureunit_id: uuid.UUID | None = None
     price: Decimal | None = None
-    discount_value: Decimal = Decimal(0)
+    discount_value: Decimal | None = None  # None: not sent
     note: str = ""
     return_reason_id: uuid.UUID | None = None
 
@@ -65,15 +65,7 @@ class ResolvedLine:
     listed_price: Decimal
     note: str = ""
     return_reason: ReturnReason | None = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def product(self):
-        return self.variant.product
-
-    @property
-    def tax(self):
-        return self.variant.product.sv_tax
+    tax_id: uuid.UUID | None = None  # the tax the line was taxed under (its rate and type are in amounts)
 
     def columns(self) -> dict:
         """The DocumentLine columns of this line."""
@@ -91,12 +83,13 @@ class ResolvedLine:
             "gross": a.gross,
             "discount_value": a.discount_value,
             "discounted_price": a.discounted_price,
-            "tax_id": self.tax.pk if self.tax else None,
+            "tax_id": self.tax_id,
             "tax_rate": a.tax_rate,
             "tax_type": a.tax_type,
             "tax_amount": a.tax_amount,
             "line_total": a.line_total,
             "note": self.note,
+            "return_reason_id": self.return_reason.pk if self.return_reason else None,
         }
 
 
@@ -169,7 +162,7 @@ def read_items(items, *, required: bool = True) -> list[ItemInput]:
         unit = raw.get("measureunit")
         unit_id = None if unit is None else _id(unit, "measureunit", line_errors)
         price = _number(raw.get("price"), "price", line_errors, allow_none=True)
-        discount = _number(raw.get("discount_value", 0), "discount_value", line_errors)
+        discount = _number(raw.get("discount_value"), "discount_value", line_errors, allow_none=True)
         note = raw.get("note", "")
         if note is None:
             note = ""
@@ -183,7 +176,7 @@ def read_items(items, *, required: bool = True) -> list[ItemInput]:
         out.append(
             ItemInput(
                 index=i, variant_id=variant_id, qty=qty, product_id=product_id, measureunit_id=unit_id,
-                price=price, discount_value=discount or Decimal(0), note=note, return_reason_id=reason_id,
+                price=price, discount_value=discount, note=note, return_reason_id=reason_id,
             )
         )  # fmt: skip
     if errors:
@@ -192,12 +185,17 @@ def read_items(items, *, required: bool = True) -> list[ItemInput]:
 
 
 # Resolving -----------------------------------------------------------------------------------------
-def _fail(index: int, name: str, message: str, *, status: int = 400):
-    detail = {"items": {index: {name: [message]}}}
+def refuse(path: str, message: str, code: str = "unprocessable") -> Unprocessable:
+    """A 422 naming the field at fault (`items[2].qty`), in the error body's `details` too."""
+    error = Unprocessable(f"{path}: {message}" if path else message)
+    error.details = [{"path": path, "message": message, "code": code}]
+    return error
+
+
+def _fail(index: int, name: str, message: str, *, status: int = 400, code: str = "unprocessable"):
     if status == 422:
-        path = f"items[{index}].{name}"
-        raise Unprocessable(f"{path}: {message}")
-    raise ValidationError(detail)
+        raise refuse(f"items[{index}].{name}", message, code)
+    raise ValidationError({"items": {index: {name: [message]}}})
 
 
 def load_variants(*, tenant, ids) -> dict[uuid.UUID, Variant]:
@@ -262,7 +260,13 @@ def resolve_lines(*, tenant, client, items: Sequence[ItemInput], check_frozen: b
             _fail(item.index, "variant.product_id", f"Variant {variant.pk} is not of product {item.product_id}.")
         product = variant.product
         if check_frozen and product.frozen_sales:
-            _fail(item.index, "variant", f"Product '{product.name}' ({product.pk}) is frozen for sales.", status=422)
+            _fail(
+                item.index,
+                "variant",
+                f"Product '{product.name}' ({product.pk}) is frozen for sales.",
+                status=422,
+                code="frozen_sales",
+            )
         unit = None
         if item.measureunit_id is not None:
             unit = units.get(item.measureunit_id)
@@ -277,24 +281,26 @@ def resolve_lines(*, tenant, client, items: Sequence[ItemInput], check_frozen: b
             if reason is None:
                 _fail(item.index, "return_reason", f"Not found: {item.return_reason_id}.")
         listed = prices.get(variant.pk, variant.price)
+        tax = product.sv_tax
         lines.append(
             price_line(
-                item=item, variant=variant, unit=unit, listed_price=listed, tax=product.sv_tax, return_reason=reason
+                item=item, variant=variant, unit=unit, listed_price=listed, return_reason=reason,
+                tax_id=tax.pk if tax else None, tax_rate=tax.rate if tax else Decimal(0),
+                tax_type=tax.type if tax else "N/A",
             )
-        )
+        )  # fmt: skip
     return lines
 
 
-def price_line(*, item: ItemInput, variant, unit, listed_price, tax, return_reason=None, tax_rate=None, tax_type=None):
-    """One priced line; `tax_rate`/`tax_type` override the tax's (a return keeps its invoice's)."""
+def price_line(*, item: ItemInput, variant, unit, listed_price, tax_id, tax_rate, tax_type, return_reason=None):
+    """One priced line (a return passes its invoice line's price and tax)."""
     factor = unit.factor if unit is not None else Decimal(1)
-    rate = tax_rate if tax_rate is not None else (tax.rate if tax is not None else Decimal(0))
-    kind = tax_type if tax_type is not None else (tax.type if tax is not None else "N/A")
+    rate, kind = tax_rate, tax_type
     try:
         amounts = compute_line(
             LineInput(
                 qty=item.qty, base_price=Decimal(listed_price), factor=factor,
-                discount_value=item.discount_value, tax_rate=rate, tax_type=kind,
+                discount_value=item.discount_value or Decimal(0), tax_rate=rate, tax_type=kind,
             )
         )  # fmt: skip
     except LineError as exc:
@@ -305,6 +311,7 @@ def price_line(*, item: ItemInput, variant, unit, listed_price, tax, return_reas
             "price",
             f"Sent {item.price}, but the price of this unit is {amounts.price} (prices are the server's).",
             status=422,
+            code="price_mismatch",
         )
     return ResolvedLine(
         index=item.index,
@@ -314,4 +321,43 @@ def price_line(*, item: ItemInput, variant, unit, listed_price, tax, return_reas
         listed_price=unit_money(Decimal(listed_price)),
         note=item.note,
         return_reason=return_reason,
+        tax_id=tax_id,
     )
+
+
+# Rendering -----------------------------------------------------------------------------------------
+def _num(value):
+    return None if value is None else float(value)
+
+
+def line_document(line, *, kind: str = "invoice") -> dict:
+    """A stored line as the API answers it (the SDK's line names). Expects `variant`, `product`
+    and `measure_unit` loaded with the line (select_related)."""
+    unit = line.measure_unit
+    return {
+        "_id": str(line.pk),
+        "variant": {
+            "variant_id": str(line.variant_id),
+            "product_id": str(line.product_id),
+            "variant_name": line.variant.name,
+            "product_name": line.product.name,
+            "listed_price": _num(line.listed_price),
+        },
+        "measureunit": None if unit is None else {"_id": str(unit.pk), "name": unit.name, "factor": _num(line.factor)},
+        "tax": {"_id": str(line.tax_id) if line.tax_id else None, "rate": _num(line.tax_rate), "type": line.tax_type},
+        "qty": _num(line.qty),
+        "base_unit_qty": _num(line.base_unit_qty),
+        "price": _num(line.price),
+        "gross_value": _num(line.gross),
+        "discount_value": _num(line.discount_value),
+        "discounted_price": _num(line.discounted_price),
+        "tax_amount": _num(line.tax_amount),
+        "tax_total": _num(line.tax_amount),
+        "line_total": _num(line.line_total),
+        "class": kind,
+        "note": line.note,
+        "return_reason": str(line.return_reason_id) if getattr(line, "return_reason_id", None) else None,
+    }
+
+
+LINE_RELATED = ("variant", "product", "measure_unit")
