@@ -10,8 +10,11 @@ from .catalogue import (
 from .invoices import Invoice, InvoiceItem, Proforma, ProformaItem
 from .organisation import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
 from .pricing import MeasureUnit, MeasureUnitFamily, Msl, MslProduct, PriceList, PriceListItem, Tax
+from .stock import AppendOnlyError, Inventory, StockMovement, StockReservation
 
 __all__ = [
+    "AppendOnlyError",
+    "Inventory",
     "InventoryAdjustmentReason",
     "Invoice",
     "InvoiceItem",
@@ -33,6 +36,8 @@ __all__ = [
     "ReturnReason",
     "Route",
     "RouteClient",
+    "StockMovement",
+    "StockReservation",
     "Supplier",
     "Tax",
     "Team",
