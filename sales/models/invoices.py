@@ -78,7 +78,9 @@ class Invoice(DocumentTotals):
 
     `status` is the payment state (unpaid until the money side records payments). `is_void`: the
     invoice was voided and its stock put back (once). `proforma_reference`: the proforma it
-    converted; unique, so a proforma converts once even when two conversions race."""
+    converted. A proforma converts once: the conversion locks the proforma's row and requires it
+    `open` (a database constraint is not used: the generic relationship-sorting checks point
+    several rows at one proforma)."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice"
@@ -108,11 +110,6 @@ class Invoice(DocumentTotals):
         ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "serial"], name="invoice_unique_serial"),
-            models.UniqueConstraint(
-                fields=["proforma_reference"],
-                condition=models.Q(proforma_reference__isnull=False),
-                name="invoice_one_conversion_per_proforma",
-            ),
         ]
 
 

@@ -29,9 +29,38 @@ def raise_if_serial_taken(*, tenant, model, serial: str, exclude=None) -> None:
         raise Conflict(message, details=[{"path": "serial", "message": message, "code": "unique", "_id": str(owner)}])
 
 
+TYPE_PREFIXES = {"sales": "INV", "return": "RET", "proforma": "PRO"}
+MAX_SKIPS = 20
+
+
+def default_prefix(*, rep_id, warehouse_id, invoice_type: str) -> str:
+    """The prefix of a counter an invoice creates on first use: the type, then the last six hex
+    digits of the rep's and the warehouse's ids (`INV-3F9A2C-7B1D0E-`), so the counters of two
+    reps, or of a rep's sales and returns, do not issue the same serials (serials are unique per
+    tenant; a counter created through the API keeps the prefix it was given)."""
+    return f"{TYPE_PREFIXES[invoice_type]}-{rep_id.hex[-6:].upper()}-{warehouse_id.hex[-6:].upper()}-"
+
+
+def _ensure_counter(*, tenant, rep, warehouse, invoice_type: str) -> None:
+    from finance.services.serials import create_counter, find_counter
+
+    if find_counter(tenant=tenant, rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type):
+        return
+    prefix = default_prefix(rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type)
+    try:
+        create_counter(
+            tenant=tenant, data={"rep": rep, "warehouse": warehouse, "invoice_type": invoice_type, "prefix": prefix}
+        )
+    except Conflict:
+        pass  # created meanwhile by a concurrent first use
+
+
 def take_serial(*, tenant, model, serial, rep, warehouse, invoice_type: str) -> str:
     """The serial a new document is issued under: the one sent (409 when taken), else the next
-    number of the (rep, warehouse, invoice_type) counter, drawn inside the caller's transaction."""
+    number of the (rep, warehouse, invoice_type) counter, drawn inside the caller's transaction
+    (created with `default_prefix` on first use). A drawn serial that a document already has
+    (typed by hand, or from a counter whose prefix repeats another's) is skipped, up to MAX_SKIPS
+    times; then a 409 names the document that has it."""
     if serial not in (None, ""):
         raise_if_serial_taken(tenant=tenant, model=model, serial=serial)
         return serial
@@ -39,7 +68,11 @@ def take_serial(*, tenant, model, serial, rep, warehouse, invoice_type: str) -> 
         raise ValidationError({"rep": ["Required when no serial is sent: the serial is drawn from the rep's counter."]})
     from finance.services.serials import next_serial
 
-    _, formatted = next_serial(tenant=tenant, rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type)
+    _ensure_counter(tenant=tenant, rep=rep, warehouse=warehouse, invoice_type=invoice_type)
+    for _ in range(MAX_SKIPS):
+        _, formatted = next_serial(tenant=tenant, rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type)
+        if not model.objects.filter(tenant=tenant, serial=formatted).exists():
+            return formatted
     raise_if_serial_taken(tenant=tenant, model=model, serial=formatted)
     return formatted
 

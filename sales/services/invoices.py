@@ -271,11 +271,10 @@ def update_invoice(*, invoice: Invoice, data: dict, current_items=None) -> Invoi
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     data = dict(data)
     if "items" in data and data.pop("items") != current_items:
-        if True:
-            raise Conflict(
-                "An invoice's items never change after issue: void it or issue a return.",
-                details=[{"path": "items", "message": "cannot change after issue", "code": "immutable"}],
-            )
+        raise Conflict(
+            "An invoice's items never change after issue: void it or issue a return.",
+            details=[{"path": "items", "message": "cannot change after issue", "code": "immutable"}],
+        )
     for name in FIXED:
         if name not in data:
             continue
