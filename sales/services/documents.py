@@ -5,6 +5,7 @@ Stock lines are `(warehouse_id, variant_id, signed base-unit quantity)`; lines o
 (warehouse, variant) are merged before the ledger is called, which sorts and locks the rows.
 """
 
+import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -47,12 +48,10 @@ def _ensure_counter(*, tenant, rep, warehouse, invoice_type: str) -> None:
     if find_counter(tenant=tenant, rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type):
         return
     prefix = default_prefix(rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type)
-    try:
+    with contextlib.suppress(Conflict):  # created meanwhile by a concurrent first use
         create_counter(
             tenant=tenant, data={"rep": rep, "warehouse": warehouse, "invoice_type": invoice_type, "prefix": prefix}
         )
-    except Conflict:
-        pass  # created meanwhile by a concurrent first use
 
 
 def take_serial(*, tenant, model, serial, rep, warehouse, invoice_type: str) -> str:
