@@ -377,3 +377,34 @@ def test_listing_invoices_with_many_lines_costs_the_same_queries(api, tenant):
     with CaptureQueriesContext(connection) as three:
         body = api.get(URL, {"per_page": 3}).json()
     assert len(three) == len(one) and sum(len(d["items"]) for d in body["data"]) == 12
+
+
+# MSL achieved quantities -------------------------------------------------------------------------
+def test_msl_achieved_quantity_comes_from_the_clients_invoices_in_the_msls_dates(api, tenant):
+    import datetime as dt
+
+    from tests.factories_sales_pricing import MslFactory, MslProductFactory
+
+    w = make_world(tenant)
+    box = MeasureUnitFactory(tenant=tenant, factor=Decimal(6))
+    now = dt.datetime.now(dt.UTC)
+    msl = MslFactory(
+        tenant=tenant, client=w.client, start_date=now - dt.timedelta(days=1), end_date=now + dt.timedelta(days=1)
+    )
+    by_variant = MslProductFactory(tenant=tenant, msl=msl, product=w.product, variant=w.variant)
+    by_product = MslProductFactory(tenant=tenant, msl=msl, product=w.product, variant=None)
+    sold = issue(w, qty=2, items=[{"variant": str(w.variant.pk), "qty": 2, "measureunit": str(box.pk)}])  # 12
+    issue(w, qty=3)  # 3
+    old = issue(w, qty=4)
+    sm.Invoice.objects.filter(pk=old.pk).update(issue_date=now - dt.timedelta(days=10))  # before the MSL
+    other = make_world(tenant)
+    issue(other, qty=5)  # another client
+    invoice_services.issue_invoice(
+        tenant=tenant, data={"returned_from": sold, "items": [{"variant": str(w.variant.pk), "qty": 1}]}
+    )  # a return of one box: 6 back
+    voided = issue(w, qty=1)
+    invoice_services.void_invoice(invoice=voided)
+    docs = {d["_id"]: d for d in api.get("/v1/msl-products").json()["data"]}
+    assert docs[str(by_variant.pk)]["achievedQuantity"] == 9
+    assert docs[str(by_product.pk)]["achievedQuantity"] == 9
+    assert api.get(f"/v1/msl-products/{by_variant.pk}").json()["data"]["achievedQuantity"] == 9

@@ -36,7 +36,7 @@ ITEM_REQUEST = {
             "anyOf": [_ID, {"type": "object", "properties": {"_id": _STR}, "additionalProperties": True}],
             "nullable": True,
         },
-        "qty": {"type": "number", "exclusiveMinimum": 0},
+        "qty": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
         "price": {**_NUM, "nullable": True, "description": "Checked against the server's price (422 if different)."},
         "discount_value": {**_NUM, "minimum": 0, "nullable": True, "description": "The line's discount, an amount."},
         "note": {**_STR, "nullable": True},
