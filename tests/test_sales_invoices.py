@@ -408,3 +408,18 @@ def test_msl_achieved_quantity_comes_from_the_clients_invoices_in_the_msls_dates
     assert docs[str(by_variant.pk)]["achievedQuantity"] == 9
     assert docs[str(by_product.pk)]["achievedQuantity"] == 9
     assert api.get(f"/v1/msl-products/{by_variant.pk}").json()["data"]["achievedQuantity"] == 9
+
+
+def test_issuing_an_invoice_costs_a_bounded_number_of_queries(api, tenant):
+    w = make_world(tenant, stock=0)
+    variants = [make_variant(tenant, product=w.product) for _ in range(5)]
+    for v in variants:
+        put_stock(tenant, w.warehouse, v, 10)
+    body = {**invoice_body(w), "items": [{"variant": str(v.pk), "qty": 1} for v in variants]}
+    api.post(URL, body, format="json")  # the counter's first use
+    with CaptureQueriesContext(connection) as five:
+        assert api.post(URL, body, format="json").status_code == 201
+    body["items"] = body["items"][:1]
+    with CaptureQueriesContext(connection) as one:
+        assert api.post(URL, body, format="json").status_code == 201
+    assert len(five) == len(one), [q["sql"][:120] for q in five.captured_queries]
