@@ -423,3 +423,58 @@ def test_issuing_an_invoice_costs_a_bounded_number_of_queries(api, tenant):
     with CaptureQueriesContext(connection) as one:
         assert api.post(URL, body, format="json").status_code == 201
     assert len(five) == len(one), [q["sql"][:120] for q in five.captured_queries]
+
+
+# PDFs and the admin --------------------------------------------------------------------------------
+def test_invoice_and_proforma_pdfs_hold_serial_client_and_total(api, tenant):
+    import io
+
+    from pypdf import PdfReader
+
+    from core import pdf
+
+    w = make_world(tenant, stock=1000)
+    invoice = issue(w, qty=3, notes="thanks")
+    text = "\n".join(
+        p.extract_text()
+        for p in PdfReader(
+            io.BytesIO(
+                pdf.render_pdf(
+                    pdf.load_printable(document_type="invoice", tenant=tenant, document_id=invoice.pk)
+                ).content
+            )
+        ).pages
+    )
+    assert invoice.serial in text and w.client.name in text and "42.63" in text
+    many = issue(w, items=[{"variant": str(w.variant.pk), "qty": 1}] * 200)
+    assert pdf.render_pdf(pdf.load_printable(document_type="invoice", tenant=tenant, document_id=many.pk)).pages > 1
+    r = api.post("/v1/proforma", invoice_body(w, qty=1), format="json").json()["data"]
+    r = api.post("/v1/quick-convert-to-pdf", {"documentType": "quote", "documentId": r["_id"]}, format="json")
+    assert r.status_code == 200 and r.json()["pages"] == 1
+
+
+def test_admin_actions_go_through_the_services(client, tenant):
+    from core.models import User
+
+    w = make_world(tenant, stock=10)
+    invoice = issue(w, qty=4)
+    from sales.services.proformas import create_proforma
+
+    proforma = create_proforma(
+        tenant=tenant,
+        data={
+            "client": w.client,
+            "rep": w.rep,
+            "warehouse": w.warehouse,
+            "items": [{"variant": str(w.variant.pk), "qty": 2}],
+        },
+    )
+    client.force_login(User.objects.create_superuser(username="root", password="pw", email="root@example.test"))
+    r = client.post("/admin/sales/invoice/", {"action": "void", "_selected_action": [str(invoice.pk)]})
+    assert r.status_code == 302
+    assert on_hand(tenant, w.warehouse, w.variant) == (10, 2)
+    client.post("/admin/sales/proforma/", {"action": "convert", "_selected_action": [str(proforma.pk)]})
+    assert on_hand(tenant, w.warehouse, w.variant) == (8, 0)
+    r = client.post("/admin/sales/invoice/", {"action": "download_invoice_pdf", "_selected_action": [str(invoice.pk)]})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF-")
+    assert client.get(f"/admin/sales/invoice/{invoice.pk}/change/").status_code == 200

@@ -1,1 +1,1 @@
-from . import catalogue, organisation, pricing  # noqa: F401  (registrations)
+from . import catalogue, invoices, organisation, pricing  # noqa: F401  (registrations)
