@@ -212,6 +212,20 @@ def test_a_serial_needs_a_rep_when_not_sent(api, tenant):
     assert api.post(URL, {**body, "serial": "X-1"}, format="json").status_code == 201
 
 
+def test_a_drawn_serial_that_is_taken_is_skipped(api, tenant):
+    from sales.services.documents import default_prefix
+
+    w = make_world(tenant)
+    prefix = default_prefix(rep_id=w.rep.pk, warehouse_id=w.warehouse.pk, invoice_type="sales")
+    typed = api.post(URL, invoice_body(w, serial=f"{prefix}000001"), format="json")
+    assert typed.status_code == 201
+    drawn = api.post(URL, invoice_body(w), format="json")
+    assert drawn.status_code == 201 and drawn.json()["data"]["serial"] == f"{prefix}000002"
+    counter = InvoiceSerialCounter.objects.get(tenant=tenant, rep=w.rep, warehouse=w.warehouse, invoice_type="sales")
+    assert (counter.prefix, counter.current_serial) == (prefix, 2)
+    assert on_hand(tenant, w.warehouse, w.variant)[0] == 96  # each invoice took its 2, once
+
+
 # Stock -------------------------------------------------------------------------------------------
 def test_issuing_takes_stock_out_and_refuses_when_short(api, tenant):
     w = make_world(tenant, stock=5)
@@ -410,71 +424,59 @@ def test_msl_achieved_quantity_comes_from_the_clients_invoices_in_the_msls_dates
     assert api.get(f"/v1/msl-products/{by_variant.pk}").json()["data"]["achievedQuantity"] == 9
 
 
-def test_issuing_an_invoice_costs_a_bounded_number_of_queries(api, tenant):
+# What one invoice costs in statements: the key, the 3 references of the body, BEGIN, the variants
+# (with products and taxes), the counter (in its savepoint), the invoice, its lines, the ledger (in its
+# savepoint: create missing rows, lock, movements, projection update), COMMIT; the answer from memory.
+# Before issue 10's work: 26 (a counter look-up, a serial look-up and a savepoint around the invoice,
+# the variants and the warehouse read again by the ledger, the invoice and its lines read back).
+ISSUE_STATEMENTS = 18
+
+
+def issue_statements(api, tenant, lines: int) -> list[str]:
     w = make_world(tenant, stock=0)
-    variants = [make_variant(tenant, product=w.product) for _ in range(5)]
+    variants = [make_variant(tenant, product=w.product) for _ in range(lines)]
     for v in variants:
         put_stock(tenant, w.warehouse, v, 10)
     body = {**invoice_body(w), "items": [{"variant": str(v.pk), "qty": 1} for v in variants]}
-    api.post(URL, body, format="json")  # the counter's first use
-    with CaptureQueriesContext(connection) as five:
+    assert api.post(URL, body, format="json").status_code == 201  # the counter's first use
+    with CaptureQueriesContext(connection) as queries:
         assert api.post(URL, body, format="json").status_code == 201
-    body["items"] = body["items"][:1]
-    with CaptureQueriesContext(connection) as one:
-        assert api.post(URL, body, format="json").status_code == 201
-    assert len(five) == len(one), [q["sql"][:120] for q in five.captured_queries]
+    return [q["sql"][:100] for q in queries.captured_queries]
 
 
-# PDFs and the admin --------------------------------------------------------------------------------
-def test_invoice_and_proforma_pdfs_hold_serial_client_and_total(api, tenant):
-    import io
-
-    from pypdf import PdfReader
-
-    from core import pdf
-
-    w = make_world(tenant, stock=1000)
-    invoice = issue(w, qty=3, notes="thanks")
-    text = "\n".join(
-        p.extract_text()
-        for p in PdfReader(
-            io.BytesIO(
-                pdf.render_pdf(
-                    pdf.load_printable(document_type="invoice", tenant=tenant, document_id=invoice.pk)
-                ).content
-            )
-        ).pages
-    )
-    assert invoice.serial in text and w.client.name in text and "42.63" in text
-    many = issue(w, items=[{"variant": str(w.variant.pk), "qty": 1}] * 200)
-    assert pdf.render_pdf(pdf.load_printable(document_type="invoice", tenant=tenant, document_id=many.pk)).pages > 1
-    r = api.post("/v1/proforma", invoice_body(w, qty=1), format="json").json()["data"]
-    r = api.post("/v1/quick-convert-to-pdf", {"documentType": "quote", "documentId": r["_id"]}, format="json")
-    assert r.status_code == 200 and r.json()["pages"] == 1
+def test_issuing_an_invoice_costs_a_bounded_number_of_statements(api, tenant):
+    five = issue_statements(api, tenant, 5)
+    assert len(five) <= ISSUE_STATEMENTS, five
+    one, fifty = issue_statements(api, tenant, 1), issue_statements(api, tenant, 50)
+    if connection.vendor == "sqlite":  # its 999 bound parameters split a bulk INSERT of 50 rows in batches
+        fifty = [sql for i, sql in enumerate(fifty) if not (i and sql.startswith("INSERT") and sql == fifty[i - 1])]
+    assert len(one) == len(five) == len(fifty), (one, fifty)
 
 
-def test_admin_actions_go_through_the_services(client, tenant):
-    from core.models import User
-
-    w = make_world(tenant, stock=10)
-    invoice = issue(w, qty=4)
-    from sales.services.proformas import create_proforma
-
-    proforma = create_proforma(
-        tenant=tenant,
-        data={
-            "client": w.client,
-            "rep": w.rep,
-            "warehouse": w.warehouse,
-            "items": [{"variant": str(w.variant.pk), "qty": 2}],
-        },
-    )
-    client.force_login(User.objects.create_superuser(username="root", password="pw", email="root@example.test"))
-    r = client.post("/admin/sales/invoice/", {"action": "void", "_selected_action": [str(invoice.pk)]})
-    assert r.status_code == 302
-    assert on_hand(tenant, w.warehouse, w.variant) == (10, 2)
-    client.post("/admin/sales/proforma/", {"action": "convert", "_selected_action": [str(proforma.pk)]})
-    assert on_hand(tenant, w.warehouse, w.variant) == (8, 0)
-    r = client.post("/admin/sales/invoice/", {"action": "download_invoice_pdf", "_selected_action": [str(invoice.pk)]})
-    assert r.status_code == 200 and r.content.startswith(b"%PDF-")
-    assert client.get(f"/admin/sales/invoice/{invoice.pk}/change/").status_code == 200
+def test_the_answer_to_an_issue_is_the_stored_invoice(api, tenant):
+    """The POST answer is rendered from what was just written (not read back): it must say what a
+    GET says, for an invoice with units and discounts, a return, and a proforma."""
+    w = make_world(tenant)
+    unit = MeasureUnitFactory(tenant=tenant, factor=Decimal(6))
+    other = make_variant(tenant, product=w.product, price=Decimal("1.105"))
+    put_stock(tenant, w.warehouse, other, 50)
+    body = {
+        **invoice_body(w),
+        "notes": "n",
+        "items": [
+            {"variant": str(w.variant.pk), "qty": 2, "measureunit": str(unit.pk), "discount_value": 1.5},
+            {"variant": str(other.pk), "qty": 3, "note": "fragile"},
+        ],
+    }
+    created = api.post(URL, body, format="json")
+    assert created.status_code == 201, created.content
+    doc = created.json()["data"]
+    assert [line["variant"]["variant_name"] for line in doc["items"]] == [w.variant.name, other.name]
+    assert api.get(f"{URL}/{doc['_id']}").json()["data"] == doc
+    back = {"client": str(w.client.pk), "returned_from": doc["_id"], "items": [{"variant": str(other.pk), "qty": 1}]}
+    returned = api.post(URL, back, format="json")
+    assert returned.status_code == 201, returned.content
+    assert api.get(f"{URL}/{returned.json()['data']['_id']}").json()["data"] == returned.json()["data"]
+    proforma = api.post(PRO, body, format="json")
+    assert proforma.status_code == 201, proforma.content
+    assert api.get(f"{PRO}/{proforma.json()['data']['_id']}").json()["data"] == proforma.json()["data"]

@@ -5,15 +5,18 @@ Stock lines are `(warehouse_id, variant_id, signed base-unit quantity)`; lines o
 (warehouse, variant) are merged before the ledger is called, which sorts and locks the rows.
 """
 
-import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import connections, router
+from django.db.models import sql
+from django.db.models.constants import OnConflict
 from rest_framework.exceptions import ValidationError
 
 from core.api.exceptions import Conflict
+from sales.models import Variant
 
 from .invoice_lines import ItemInput, ResolvedLine, price_line
 
@@ -42,38 +45,70 @@ def default_prefix(*, rep_id, warehouse_id, invoice_type: str) -> str:
     return f"{TYPE_PREFIXES[invoice_type]}-{rep_id.hex[-6:].upper()}-{warehouse_id.hex[-6:].upper()}-"
 
 
-def _ensure_counter(*, tenant, rep, warehouse, invoice_type: str) -> None:
-    from finance.services.serials import create_counter, find_counter
+def insert_document(*, tenant, document, serial, rep, warehouse, invoice_type: str) -> None:
+    """INSERT a new document under its serial: the one sent (409 when taken), else the next number
+    of the (rep, warehouse, invoice_type) counter, drawn inside the caller's transaction (created
+    with `default_prefix` on first use, so a refused document gives its number back). A drawn
+    serial that a document already has (typed by hand, or from a counter whose prefix repeats
+    another's) is skipped, up to MAX_SKIPS times; then a 409 names the document that has it.
 
-    if find_counter(tenant=tenant, rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type):
-        return
-    prefix = default_prefix(rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type)
-    with contextlib.suppress(Conflict):  # created meanwhile by a concurrent first use
-        create_counter(
-            tenant=tenant, data={"rep": rep, "warehouse": warehouse, "invoice_type": invoice_type, "prefix": prefix}
-        )
-
-
-def take_serial(*, tenant, model, serial, rep, warehouse, invoice_type: str) -> str:
-    """The serial a new document is issued under: the one sent (409 when taken), else the next
-    number of the (rep, warehouse, invoice_type) counter, drawn inside the caller's transaction
-    (created with `default_prefix` on first use). A drawn serial that a document already has
-    (typed by hand, or from a counter whose prefix repeats another's) is skipped, up to MAX_SKIPS
-    times; then a 409 names the document that has it."""
+    One statement per try: the row is inserted `ON CONFLICT DO NOTHING` and a taken serial shows
+    as no row inserted (no look-up first, no savepoint to recover from a unique violation)."""
+    model = type(document)
     if serial not in (None, ""):
-        raise_if_serial_taken(tenant=tenant, model=model, serial=serial)
-        return serial
+        document.serial = serial
+        if not _insert_unless_taken(document):
+            raise_if_serial_taken(tenant=tenant, model=model, serial=serial)
+            raise Conflict(f"The {model._meta.verbose_name} could not be stored (a unique value is taken).")
+        return
     if rep is None:
         raise ValidationError({"rep": ["Required when no serial is sent: the serial is drawn from the rep's counter."]})
     from finance.services.serials import next_serial
 
-    _ensure_counter(tenant=tenant, rep=rep, warehouse=warehouse, invoice_type=invoice_type)
+    prefix = default_prefix(rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type)
     for _ in range(MAX_SKIPS):
-        _, formatted = next_serial(tenant=tenant, rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type)
-        if not model.objects.filter(tenant=tenant, serial=formatted).exists():
-            return formatted
-    raise_if_serial_taken(tenant=tenant, model=model, serial=formatted)
-    return formatted
+        _, document.serial = next_serial(
+            tenant=tenant, rep_id=rep.pk, warehouse_id=warehouse.pk, invoice_type=invoice_type, prefix=prefix
+        )
+        if _insert_unless_taken(document):
+            return
+    raise_if_serial_taken(tenant=tenant, model=model, serial=document.serial)
+    raise Conflict(f"The {model._meta.verbose_name} could not be stored (a unique value is taken).")
+
+
+def _insert_unless_taken(document) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING of a new row whose primary key is already set (a UUID):
+    True when it was inserted, False when a unique value (the serial) is taken. Model.save()'s
+    INSERT, without its savepoint (the document services send no save signals)."""
+    model = type(document)
+    using = router.db_for_write(model)
+    query = sql.InsertQuery(model, on_conflict=OnConflict.IGNORE)
+    query.insert_values(model._meta.concrete_fields, [document])
+    inserted = 0
+    with connections[using].cursor() as cursor:
+        for statement, params in query.get_compiler(using=using).as_sql():
+            cursor.execute(statement, params)
+            inserted += cursor.rowcount
+    if inserted == 1:
+        document._state.adding, document._state.db = False, using
+    return inserted == 1
+
+
+def keep_lines(document, rows: list, lines: list[ResolvedLine]) -> None:
+    """Hand the stored `rows` (just bulk-created, in position order) to the document as its
+    prefetched `lines`, with their variant, product and unit from `lines` (what was resolved),
+    so the answer is rendered from memory rather than read back. Left out (the answer reads the
+    lines back) when a row has no id yet or a variant came without its product."""
+    product = Variant._meta.get_field("product")
+    if any(row.pk is None for row in rows) or not all(product.is_cached(line.variant) for line in lines):
+        return
+    for row, line in zip(rows, lines, strict=True):
+        row.variant = line.variant
+        row.product = line.variant.product
+        row.measure_unit = line.measure_unit
+    related = document.lines.all()
+    related._result_cache, related._prefetch_done = list(rows), True
+    document._prefetched_objects_cache = {**getattr(document, "_prefetched_objects_cache", {}), "lines": related}
 
 
 # Stored lines ---------------------------------------------------------------------------------------
@@ -109,12 +144,22 @@ def _stock_lines(lines: Iterable[tuple], *, cost=None):
     ]
 
 
-def post_stock(*, tenant, lines, document_type: str, document_id: uuid.UUID) -> None:
+def post_stock(*, tenant, lines, document_type: str, document_id: uuid.UUID, known=None) -> None:
+    """`known`: what the ledger need not read again (see stock.post_movements), e.g. from `known_of`."""
     from sales.services import stock
 
     stock_lines = _stock_lines(lines)
     if stock_lines:
-        stock.post_movements(tenant=tenant, lines=stock_lines, document_type=document_type, document_id=document_id)
+        stock.post_movements(
+            tenant=tenant, lines=stock_lines, document_type=document_type, document_id=document_id, known=known
+        )
+
+
+def known_of(lines: list[ResolvedLine], warehouse) -> tuple[dict, dict]:
+    """The variants and the warehouse of resolved lines, as the ledger's `known` references."""
+    return {line.variant.pk: (line.variant.name, line.variant.product_id) for line in lines}, {
+        warehouse.pk: warehouse.name
+    }
 
 
 def reverse_stock(*, tenant, document_type: str, document_id: uuid.UUID, into_document_type: str) -> None:

@@ -36,7 +36,7 @@ inventory rows in (warehouse, variant) order: one order everywhere, so no deadlo
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from core.api.exceptions import Conflict
@@ -79,6 +79,7 @@ def issue_invoice(*, tenant, data: dict) -> Invoice:
         lines=[(invoice.warehouse_id, line.variant.pk, -line.amounts.base_unit_qty) for line in lines],
         document_type=STOCK_INVOICE,
         document_id=invoice.pk,
+        known=documents.known_of(lines, invoice.warehouse),
     )
     return invoice
 
@@ -93,13 +94,8 @@ def _save(*, tenant, data: dict, lines, kind: str, counter: str, extra: dict | N
     totals = compute_totals([line.amounts for line in lines])
     if total_disagrees(sent=data.get("total"), computed=totals.total):
         raise refuse("total", f"Sent {data['total']}, but the items total {totals.total}.", "total_mismatch")
-    serial = documents.take_serial(
-        tenant=tenant, model=Invoice, serial=data.get("serial"), rep=data.get("rep"),
-        warehouse=data["warehouse"], invoice_type=counter,
-    )  # fmt: skip
     invoice = Invoice(
         tenant=tenant,
-        serial=serial,
         kind=kind,
         client=data["client"],
         rep=data.get("rep"),
@@ -115,13 +111,12 @@ def _save(*, tenant, data: dict, lines, kind: str, counter: str, extra: dict | N
     )
     if data.get("issue_date") is not None:
         invoice.issue_date = data["issue_date"]
-    try:
-        with transaction.atomic():
-            invoice.save()
-    except IntegrityError:
-        documents.raise_if_serial_taken(tenant=tenant, model=Invoice, serial=serial)
-        raise
-    InvoiceItem.objects.bulk_create([InvoiceItem(invoice=invoice, **line.columns()) for line in lines])
+    documents.insert_document(
+        tenant=tenant, document=invoice, serial=data.get("serial"), rep=data.get("rep"),
+        warehouse=data["warehouse"], invoice_type=counter,
+    )  # fmt: skip
+    rows = InvoiceItem.objects.bulk_create([InvoiceItem(invoice=invoice, **line.columns()) for line in lines])
+    documents.keep_lines(invoice, rows, lines)
     return invoice
 
 

@@ -12,7 +12,7 @@
   `integration_meta` and `validUntil` do while the proforma is open.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from core.api.exceptions import Conflict
@@ -43,13 +43,8 @@ def create_proforma(*, tenant, data: dict) -> Proforma:
     totals = compute_totals([line.amounts for line in lines])
     if total_disagrees(sent=data.get("total"), computed=totals.total):
         raise refuse("total", f"Sent {data['total']}, but the items total {totals.total}.", "total_mismatch")
-    serial = documents.take_serial(
-        tenant=tenant, model=Proforma, serial=data.get("serial"), rep=data.get("rep"),
-        warehouse=data["warehouse"], invoice_type="proforma",
-    )  # fmt: skip
     proforma = Proforma(
         tenant=tenant,
-        serial=serial,
         client=data["client"],
         rep=data.get("rep"),
         warehouse=data["warehouse"],
@@ -61,18 +56,17 @@ def create_proforma(*, tenant, data: dict) -> Proforma:
         tax_amount=totals.tax_amount,
         total=totals.total,
     )
-    try:
-        with transaction.atomic():
-            proforma.save()
-    except IntegrityError:
-        documents.raise_if_serial_taken(tenant=tenant, model=Proforma, serial=serial)
-        raise
+    documents.insert_document(
+        tenant=tenant, document=proforma, serial=data.get("serial"), rep=data.get("rep"),
+        warehouse=data["warehouse"], invoice_type="proforma",
+    )  # fmt: skip
     rows = []
     for line in lines:
         columns = line.columns()
         columns.pop("return_reason_id", None)
         rows.append(ProformaItem(proforma=proforma, **columns))
-    ProformaItem.objects.bulk_create(rows)
+    rows = ProformaItem.objects.bulk_create(rows)
+    documents.keep_lines(proforma, rows, lines)
     documents.reserve(
         tenant=tenant,
         lines=[(proforma.warehouse_id, line.variant.pk, line.amounts.base_unit_qty) for line in lines],

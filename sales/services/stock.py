@@ -114,22 +114,27 @@ def allow_negative_stock(*, tenant: Tenant) -> bool:
 
 
 # Locking ------------------------------------------------------------------------------------------------
-def _references(*, tenant: Tenant, keys: Iterable[Key]) -> tuple[dict, dict]:
+def _references(*, tenant: Tenant, keys: Iterable[Key], known: tuple[dict, dict] | None = None) -> tuple[dict, dict]:
     """The variants ({id: (name, product_id)}) and warehouses ({id: name}) of `keys`, all the
-    tenant's: one that is not is a ValidationError naming `variant` or `warehouse`."""
+    tenant's: one that is not is a ValidationError naming `variant` or `warehouse`. `known`: the
+    same two maps as the caller already read them from the tenant's rows; only the rest is read."""
     keys = list(keys)
     variant_ids = {v for _, v in keys}
     warehouse_ids = {w for w, _ in keys}
-    variants = {
-        pk: (name, product_id)
-        for pk, name, product_id in Variant.objects.filter(tenant=tenant, pk__in=variant_ids).values_list(
-            "pk", "name", "product_id"
+    known_variants, known_warehouses = known or ({}, {})
+    variants = {pk: known_variants[pk] for pk in variant_ids if pk in known_variants}
+    if len(variants) < len(variant_ids):
+        rows = Variant.objects.filter(tenant=tenant, pk__in=variant_ids - set(variants))
+        variants.update(
+            (pk, (name, product_id)) for pk, name, product_id in rows.values_list("pk", "name", "product_id")
         )
-    }
     missing = sorted(str(pk) for pk in variant_ids if pk not in variants)
     if missing:
         raise ValidationError({"variant": [f"Not found: {', '.join(missing)}."]})
-    warehouses = dict(Warehouse.objects.filter(tenant=tenant, pk__in=warehouse_ids).values_list("pk", "name"))
+    warehouses = {pk: known_warehouses[pk] for pk in warehouse_ids if pk in known_warehouses}
+    if len(warehouses) < len(warehouse_ids):
+        rows = Warehouse.objects.filter(tenant=tenant, pk__in=warehouse_ids - set(warehouses))
+        warehouses.update(rows.values_list("pk", "name"))
     missing = sorted(str(pk) for pk in warehouse_ids if pk not in warehouses)
     if missing:
         raise ValidationError({"warehouse": [f"Not found: {', '.join(missing)}."]})
@@ -302,16 +307,19 @@ def post_movements(
     document_id: uuid.UUID,
     allow_negative: bool | None = None,
     use_reservation: bool = False,
+    known: tuple[dict, dict] | None = None,
 ) -> list[StockMovement]:
     """Append one movement per non-zero line and update the projection rows (see the module doc).
     `use_reservation=True`: outbound quantities are covered by this document's own reservation
     (the check is against quantity − (reserved − this document's reservation)); the reservation
-    itself is left as it is (`consume_reservation` releases and posts in one go)."""
+    itself is left as it is (`consume_reservation` releases and posts in one go).
+    `known`: `({variant_id: (name, product_id)}, {warehouse_id: name})` of rows the caller has
+    already read as the tenant's (an invoice resolved its items), so they are not read again."""
     lines = _merge(lines)
     if not lines:
         return []
     keys = {(line.warehouse_id, line.variant_id) for line in lines}
-    variants, warehouses = _references(tenant=tenant, keys=keys)
+    variants, warehouses = _references(tenant=tenant, keys=keys, known=known)
     rows = _lock_rows(tenant=tenant, keys=keys, products=_products_of(variants))
     covered = {}
     if use_reservation:
