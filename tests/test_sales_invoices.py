@@ -426,10 +426,11 @@ def test_msl_achieved_quantity_comes_from_the_clients_invoices_in_the_msls_dates
 
 # What one invoice costs in statements: the key, the 3 references of the body, BEGIN, the variants
 # (with products and taxes), the counter (in its savepoint), the invoice, its lines, the ledger (in its
-# savepoint: create missing rows, lock, movements, projection update), COMMIT; the answer from memory.
+# savepoint: create missing rows + lock them, then movements + projection update: one round trip
+# each on PostgreSQL, two each elsewhere), COMMIT; the answer rendered from memory.
 # Before issue 10's work: 26 (a counter look-up, a serial look-up and a savepoint around the invoice,
 # the variants and the warehouse read again by the ledger, the invoice and its lines read back).
-ISSUE_STATEMENTS = 18
+ISSUE_STATEMENTS = {"postgresql": 16, "sqlite": 18}
 
 
 def issue_statements(api, tenant, lines: int) -> list[str]:
@@ -446,7 +447,7 @@ def issue_statements(api, tenant, lines: int) -> list[str]:
 
 def test_issuing_an_invoice_costs_a_bounded_number_of_statements(api, tenant):
     five = issue_statements(api, tenant, 5)
-    assert len(five) <= ISSUE_STATEMENTS, five
+    assert len(five) <= ISSUE_STATEMENTS[connection.vendor], five
     one, fifty = issue_statements(api, tenant, 1), issue_statements(api, tenant, 50)
     if connection.vendor == "sqlite":  # its 999 bound parameters split a bulk INSERT of 50 rows in batches
         fifty = [sql for i, sql in enumerate(fifty) if not (i and sql.startswith("INSERT") and sql == fifty[i - 1])]
