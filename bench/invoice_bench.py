@@ -325,7 +325,8 @@ def main(argv=None):
     server = Server(
         "app", "config.wsgi:application", free_port(), args.workers, env, results_dir / f"invoices-{stamp}-app.log"
     )
-    meter = CpuMeter(urllib.parse.urlsplit(url).path.lstrip("/"), [server])
+    # The load processes are children of this process: their CPU is ours, not the other sessions'.
+    meter = CpuMeter(urllib.parse.urlsplit(url).path.lstrip("/"), [server], roots=[os.getpid()])
     rows = []
     # run_load gives every process the same args: each process's clients take their own reps
     # through `offset` (the process index is not known to it), so split the reps by process.
