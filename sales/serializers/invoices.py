@@ -147,6 +147,19 @@ def render_items(instance) -> list[dict]:
     return [line_document(line, kind=kind) for line in instance.lines.all()]
 
 
+# The parties of a document, read with the columns issuing uses (the client's price list, the
+# warehouse's name for stock messages): a client row has some sixty columns.
+def _party(name: str, *columns: str):
+    return Invoice._meta.get_field(name).related_model.objects.only("id", "tenant_id", *columns)
+
+
+REFERENCES = {
+    "client": _party("client", "sv_price_list_id"),
+    "rep": _party("rep"),
+    "warehouse": _party("warehouse", "name"),
+}
+
+
 class DocumentSerializer(ResourceSerializer):
     items = ItemsField()
     total = f.MoneyField(
@@ -188,8 +201,9 @@ class InvoiceSerializer(DocumentSerializer):
         aliases = {"dueDate": "due_date", "issueDate": "issue_date"}
         extra_kwargs = {
             "serial": {"required": False, "allow_blank": True},
-            "client": {"required": False},
-            "warehouse": {"required": False},
+            "client": {"required": False, "queryset": REFERENCES["client"]},
+            "rep": {"queryset": REFERENCES["rep"]},
+            "warehouse": {"required": False, "queryset": REFERENCES["warehouse"]},
             "issueDate": {"read_only": True},
             "status": {"required": False},
         }
@@ -214,8 +228,9 @@ class ProformaSerializer(DocumentSerializer):
         aliases = {"validUntil": "valid_until", "issueDate": "issue_date"}
         extra_kwargs = {
             "serial": {"required": False, "allow_blank": True},
-            "client": {"required": False},
-            "warehouse": {"required": False},
+            "client": {"required": False, "queryset": REFERENCES["client"]},
+            "rep": {"queryset": REFERENCES["rep"]},
+            "warehouse": {"required": False, "queryset": REFERENCES["warehouse"]},
             "issueDate": {"read_only": True},
             "status": {"required": False},
         }

@@ -198,8 +198,21 @@ def _fail(index: int, name: str, message: str, *, status: int = 400, code: str =
     raise ValidationError({"items": {index: {name: [message]}}})
 
 
+# What pricing, taxing, the ledger and the answer read of an item's variant, product and tax.
+VARIANT_COLUMNS = (
+    "id", "tenant_id", "name", "product_id", "price",
+    "product__id", "product__tenant_id", "product__name", "product__frozen_sales", "product__sv_tax_id",
+    "product__measureunit_family_id",
+    "product__sv_tax__id", "product__sv_tax__rate", "product__sv_tax__type",
+)  # fmt: skip
+
+
 def load_variants(*, tenant, ids) -> dict[uuid.UUID, Variant]:
-    rows = Variant.objects.filter(tenant=tenant, pk__in=set(ids)).select_related("product", "product__sv_tax")
+    rows = (
+        Variant.objects.filter(tenant=tenant, pk__in=set(ids))
+        .select_related("product", "product__sv_tax")
+        .only(*VARIANT_COLUMNS)
+    )
     return {v.pk: v for v in rows}
 
 
