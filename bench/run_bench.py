@@ -235,9 +235,10 @@ class CpuMeter:
     minus ours (the gunicorn trees, our load generator, the database's backends for our
     database). Shared machines make absolute figures move; this says by how much."""
 
-    def __init__(self, database_name, servers):
+    def __init__(self, database_name, servers, roots=()):
         self.database_name = f" {database_name} "
         self.servers = servers
+        self.roots = set(roots)  # more pids whose process trees are ours (e.g. load generators' parent)
         self.ticks = os.sysconf("SC_CLK_TCK")
 
     def _busy(self):
@@ -246,7 +247,7 @@ class CpuMeter:
 
     def _ours(self) -> dict[int, int]:
         """CPU ticks per process of ours (pid -1: our reaped children, e.g. wrk)."""
-        roots = {server.process.pid for server in self.servers}
+        roots = {server.process.pid for server in self.servers} | self.roots
         parents, times, titles = {}, {}, {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():

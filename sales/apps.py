@@ -9,4 +9,7 @@ class SalesConfig(AppConfig):
         from core.ledgers import register_ledger_checker
         from sales.services.stock_check import LEDGER, check_stock_ledger
 
+        from . import printing
+
         register_ledger_checker(LEDGER, check_stock_ledger)
+        printing.register()

@@ -21,6 +21,7 @@ from tests import (
     factories,
     factories_finance,
     factories_sales_catalogue,
+    factories_sales_invoices,
     factories_sales_organisation,
     factories_sales_pricing,
     factories_sales_stock,
@@ -34,6 +35,7 @@ def factory_for(model):
         factories_sales_organisation,
         factories_sales_pricing,
         factories_sales_stock,
+        factories_sales_invoices,
         factories_finance,
     ):
         for candidate in vars(module).values():

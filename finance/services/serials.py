@@ -174,7 +174,7 @@ def _upsert_sql(connection) -> str:
     sql = (
         f"INSERT INTO {table} (id, tenant_id, rep_id, warehouse_id, invoice_type, current_serial, prefix, suffix, "
         "pad_length, last_used_date, created_at, updated_at, version, integration_meta) "
-        f"SELECT %s, %s, %s, %s, %s, 1, '', '', 6, %s, %s, %s, 0, {empty_json} "
+        f"SELECT %s, %s, %s, %s, %s, 1, %s, '', 6, %s, %s, %s, 0, {empty_json} "
         f"WHERE EXISTS (SELECT 1 FROM {reps} WHERE id = %s AND tenant_id = %s) "
         f"AND EXISTS (SELECT 1 FROM {warehouses} WHERE id = %s AND tenant_id = %s) "
         "ON CONFLICT (tenant_id, rep_id, warehouse_id, invoice_type) DO UPDATE SET "
@@ -194,9 +194,10 @@ def _reference(name: str, value) -> uuid.UUID:
 
 
 @transaction.atomic
-def next_serial(*, tenant: Tenant, rep_id, warehouse_id, invoice_type: str) -> tuple[int, str]:
+def next_serial(*, tenant: Tenant, rep_id, warehouse_id, invoice_type: str, prefix: str = "") -> tuple[int, str]:
     """Consume the next number of the (rep, warehouse, invoice_type) counter: `(number, formatted)`.
-    Creates the counter at 0 on first use. A rep or warehouse that is not the tenant's is a
+    Creates the counter at 0 on first use, with `prefix` (an existing counter keeps its own). A rep
+    or warehouse that is not the tenant's is a
     ValidationError naming `rep` or `warehouse`; an unknown type names `invoice_type`."""
     if invoice_type not in INVOICE_TYPES:
         raise ValidationError({"invoice_type": [f"Expected one of: {', '.join(INVOICE_TYPES)}."]})
@@ -213,7 +214,7 @@ def next_serial(*, tenant: Tenant, rep_id, warehouse_id, invoice_type: str) -> t
     rep_key, warehouse_key, tenant_key = prep("rep", rep_pk), prep("warehouse", warehouse_pk), prep("tenant", tenant_pk)
     stamp = prep("updated_at", now)
     params = [
-        prep("id", uuid7()), tenant_key, rep_key, warehouse_key, invoice_type, stamp, stamp, stamp,
+        prep("id", uuid7()), tenant_key, rep_key, warehouse_key, invoice_type, prefix, stamp, stamp, stamp,
         rep_key, tenant_key, warehouse_key, tenant_key,
     ]  # fmt: skip
     with connection.cursor() as cursor:

@@ -1,1 +1,1 @@
-from . import catalogue, organisation, pricing, stock  # noqa: F401  (registrations)
+from . import catalogue, invoices, organisation, pricing, stock  # noqa: F401  (registrations)

@@ -7,6 +7,7 @@ from .catalogue import (
     ProductSubCategory,
     Variant,
 )
+from .invoices import Invoice, InvoiceItem, Proforma, ProformaItem
 from .organisation import InventoryAdjustmentReason, Rep, ReturnReason, Route, RouteClient, Supplier, Team, Warehouse
 from .pricing import MeasureUnit, MeasureUnitFamily, Msl, MslProduct, PriceList, PriceListItem, Tax
 from .stock import AppendOnlyError, Inventory, StockMovement, StockReservation
@@ -25,6 +26,8 @@ __all__ = [
     "InventoryAdjustment",
     "InventoryAdjustmentItem",
     "InventoryAdjustmentReason",
+    "Invoice",
+    "InvoiceItem",
     "MeasureUnit",
     "MeasureUnitFamily",
     "Msl",
@@ -32,6 +35,8 @@ __all__ = [
     "PriceList",
     "PriceListItem",
     "Product",
+    "Proforma",
+    "ProformaItem",
     "ProductBrand",
     "ProductCategory",
     "ProductGroup",

@@ -345,13 +345,53 @@ def update_msl_product(*, line: MslProduct, data: dict) -> MslProduct:
 
 def msl_achieved_quantity(*, msl_product: MslProduct) -> Decimal:
     """How much of the line's product (its variant, when given) the MSL's client has bought
-    between the MSL's startDate and endDate: the sum of the base-unit quantities of the
-    client's invoice lines. There is no invoice model yet (the finance app brings it), so this
-    is 0 until then; `msl_achieved_quantity_expression` must change with it."""
-    return Decimal(0)
+    between the MSL's startDate and endDate (inclusive; an open end is unbounded): the sum of the
+    base-unit quantities of the client's invoice lines, less its returns' lines, void documents
+    left out. An MSL without a client counts its rep's invoices, and without either the company's.
+    The same expression as the list column (`msl_achieved_quantity_expression`)."""
+    value = (
+        MslProduct.objects.filter(pk=msl_product.pk)
+        .annotate(_achieved=msl_achieved_quantity_expression())
+        .values_list("_achieved", flat=True)
+        .first()
+    )
+    return Decimal(value or 0)
 
 
 def msl_achieved_quantity_expression() -> models.Expression:
     """`msl_achieved_quantity` as a column of a list query (a page renders in one query, not
-    one per line). Today the constant 0; with invoices, a summing subquery on OuterRef rows."""
-    return models.Value(0, output_field=models.DecimalField(**QUANTITY))
+    one per line): a summing subquery on the outer MSL line. An MSL without a client achieves 0."""
+    import datetime as dt
+
+    from django.db.models import Case, F, OuterRef, Subquery, Sum, Value, When
+    from django.db.models.functions import Coalesce
+
+    from sales.models import InvoiceItem
+
+    out = models.DecimalField(**QUANTITY)
+    earliest = Value(dt.datetime(1, 1, 2, tzinfo=dt.UTC))
+    latest = Value(dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
+    signed = Case(When(invoice__kind="return", then=-F("base_unit_qty")), default=F("base_unit_qty"), output_field=out)
+    # The MSL's columns through nested subqueries: a join in the outer query would change the
+    # shape of the list's compiled page query (core/api/registry.py PageReader).
+    msl = Msl.objects.filter(pk=OuterRef(OuterRef("msl_id")))
+
+    def of_msl(column):
+        return Subquery(msl.values(column)[:1])
+
+    lines = (
+        InvoiceItem.objects.filter(
+            invoice__tenant_id=OuterRef("tenant_id"),
+            invoice__client_id=of_msl("client_id"),
+            invoice__is_void=False,
+            invoice__issue_date__gte=Coalesce(of_msl("start_date"), earliest),
+            invoice__issue_date__lte=Coalesce(of_msl("end_date"), latest),
+            product_id=OuterRef("product_id"),
+            variant_id=Coalesce(OuterRef("variant_id"), F("variant_id")),
+        )
+        .order_by()
+        .values("product_id")
+        .annotate(achieved=Sum(signed))
+        .values("achieved")
+    )
+    return Coalesce(Subquery(lines, output_field=out), Value(0, output_field=out), output_field=out)

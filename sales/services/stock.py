@@ -31,8 +31,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db import connections, router, transaction
+from django.db.models import Q, QuerySet, Sum, sql
+from django.db.models.constants import OnConflict
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
@@ -114,22 +115,27 @@ def allow_negative_stock(*, tenant: Tenant) -> bool:
 
 
 # Locking ------------------------------------------------------------------------------------------------
-def _references(*, tenant: Tenant, keys: Iterable[Key]) -> tuple[dict, dict]:
+def _references(*, tenant: Tenant, keys: Iterable[Key], known: tuple[dict, dict] | None = None) -> tuple[dict, dict]:
     """The variants ({id: (name, product_id)}) and warehouses ({id: name}) of `keys`, all the
-    tenant's: one that is not is a ValidationError naming `variant` or `warehouse`."""
+    tenant's: one that is not is a ValidationError naming `variant` or `warehouse`. `known`: the
+    same two maps as the caller already read them from the tenant's rows; only the rest is read."""
     keys = list(keys)
     variant_ids = {v for _, v in keys}
     warehouse_ids = {w for w, _ in keys}
-    variants = {
-        pk: (name, product_id)
-        for pk, name, product_id in Variant.objects.filter(tenant=tenant, pk__in=variant_ids).values_list(
-            "pk", "name", "product_id"
+    known_variants, known_warehouses = known or ({}, {})
+    variants = {pk: known_variants[pk] for pk in variant_ids if pk in known_variants}
+    if len(variants) < len(variant_ids):
+        rows = Variant.objects.filter(tenant=tenant, pk__in=variant_ids - set(variants))
+        variants.update(
+            (pk, (name, product_id)) for pk, name, product_id in rows.values_list("pk", "name", "product_id")
         )
-    }
     missing = sorted(str(pk) for pk in variant_ids if pk not in variants)
     if missing:
         raise ValidationError({"variant": [f"Not found: {', '.join(missing)}."]})
-    warehouses = dict(Warehouse.objects.filter(tenant=tenant, pk__in=warehouse_ids).values_list("pk", "name"))
+    warehouses = {pk: known_warehouses[pk] for pk in warehouse_ids if pk in known_warehouses}
+    if len(warehouses) < len(warehouse_ids):
+        rows = Warehouse.objects.filter(tenant=tenant, pk__in=warehouse_ids - set(warehouses))
+        warehouses.update(rows.values_list("pk", "name"))
     missing = sorted(str(pk) for pk in warehouse_ids if pk not in warehouses)
     if missing:
         raise ValidationError({"warehouse": [f"Not found: {', '.join(missing)}."]})
@@ -142,33 +148,69 @@ def _lock_rows(*, tenant: Tenant, keys: set[Key], products: dict[uuid.UUID, uuid
     if not keys:
         return {}
     ordered = sorted(keys)
-    Inventory.objects.bulk_create(
-        [Inventory(tenant=tenant, warehouse_id=w, variant_id=v, product_id=products[v]) for w, v in ordered],
-        ignore_conflicts=True,
-    )
+    missing = [Inventory(tenant=tenant, warehouse_id=w, variant_id=v, product_id=products[v]) for w, v in ordered]
+    connection = connections[router.db_for_write(Inventory)]
+    if connection.vendor != "postgresql":
+        Inventory.objects.bulk_create(missing, ignore_conflicts=True)
     by_warehouse: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for w, v in ordered:
         by_warehouse[w].append(v)
     where = Q()
     for w, variants in by_warehouse.items():
         where |= Q(warehouse_id=w, variant_id__in=variants)
-    rows = (
-        Inventory.objects.select_for_update()
-        .filter(where, tenant=tenant)
-        .order_by("warehouse_id", "variant_id")
-        .only("id", "tenant_id", "warehouse_id", "variant_id", "product_id", "quantity", "reserved_quantity", "cost")
-    )
-    return {(row.warehouse_id, row.variant_id): row for row in rows}
+    names = ("id", "tenant_id", "warehouse_id", "variant_id", "product_id", "quantity", "reserved_quantity", "cost")
+    rows = Inventory.objects.select_for_update().filter(where, tenant=tenant).order_by("warehouse_id", "variant_id")
+    if connection.vendor != "postgresql":
+        return {(row.warehouse_id, row.variant_id): row for row in rows.only(*names)}
+    # PostgreSQL: the missing rows' INSERT and the locking SELECT in one round trip (two statements,
+    # run in this order: the SELECT sees and locks the rows just created).
+    insert = sql.InsertQuery(Inventory, on_conflict=OnConflict.IGNORE)
+    insert.insert_values(Inventory._meta.concrete_fields, missing)
+    statements = [*insert.get_compiler(connection=connection).as_sql()]
+    statements.append(rows.values_list(*names).query.get_compiler(connection=connection).as_sql())
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(connection.ops.compose_sql(text, params) for text, params in statements))
+        cursor.nextset()
+        found = [Inventory.from_db(connection.alias, names, values) for values in cursor.fetchall()]
+    return {(row.warehouse_id, row.variant_id): row for row in found}
 
 
-def _save_rows(rows: Iterable[Inventory]) -> None:
+def _save_rows(rows: Iterable[Inventory], entries: Sequence[StockMovement] = ()) -> None:
+    """Append `entries` (movements) and write the locked projection `rows` back. On PostgreSQL in
+    one round trip: the movements' INSERT and one `UPDATE … FROM unnest(…)` of the rows (Django's
+    bulk_update builds a CASE per column and row: more Python than the rest of the ledger)."""
     rows = list(rows)
-    if not rows:
-        return
     now = now_ms()
     for row in rows:
         row.updated_at = now
-    Inventory.objects.bulk_update(rows, ["quantity", "reserved_quantity", "cost", "updated_at"])
+    connection = connections[router.db_for_write(Inventory)]
+    if connection.vendor != "postgresql":
+        if entries:
+            StockMovement.objects.bulk_create(entries)
+        if rows:
+            Inventory.objects.bulk_update(rows, ["quantity", "reserved_quantity", "cost", "updated_at"])
+        return
+    statements = []
+    if entries:
+        query = sql.InsertQuery(StockMovement)
+        query.insert_values(StockMovement._meta.concrete_fields, entries)
+        statements += query.get_compiler(connection=connection).as_sql()
+    if rows:
+        columns = [[row.pk for row in rows], [row.quantity for row in rows]]
+        columns += [[row.reserved_quantity for row in rows], [row.cost for row in rows]]
+        statements.append((_UPDATE_ROWS.format(table=Inventory._meta.db_table), [now, *columns]))
+    if statements:
+        with connection.cursor() as cursor:
+            cursor.execute(";\n".join(connection.ops.compose_sql(text, params) for text, params in statements))
+    for entry in entries:
+        entry._state.adding, entry._state.db = False, connection.alias
+
+
+_UPDATE_ROWS = (
+    'UPDATE "{table}" AS i SET quantity = v.quantity, reserved_quantity = v.reserved_quantity, cost = v.cost, '
+    "updated_at = %s FROM unnest(%s::uuid[], %s::numeric[], %s::numeric[], %s::numeric[]) "
+    "AS v(id, quantity, reserved_quantity, cost) WHERE i.id = v.id"
+)
 
 
 def _merge(lines: Sequence[StockLine]) -> list[StockLine]:
@@ -212,7 +254,7 @@ def _apply_movements(
     allow_negative: bool | None,
     covered: dict[Key, Decimal],
 ) -> list[StockMovement]:
-    """Append the movements of `lines` and update `rows` (locked). `covered`: per row, a
+    """The movements of `lines` (not written yet), `rows` (locked) updated. `covered`: per row, a
     reservation of this document that the check does not count against it."""
     variants, warehouses = names
     net: dict[Key, Decimal] = defaultdict(Decimal)
@@ -261,8 +303,7 @@ def _apply_movements(
             allow_negative = allow_negative_stock(tenant=tenant)
         if not allow_negative:
             raise InsufficientStock(shortages)
-    StockMovement.objects.bulk_create(movements)
-    return movements
+    return movements  # written by the caller's _save_rows, with the rows
 
 
 def _apply_release(*, tenant, rows: dict[Key, Inventory], held: dict[Key, Decimal], document_type, document_id):
@@ -302,16 +343,19 @@ def post_movements(
     document_id: uuid.UUID,
     allow_negative: bool | None = None,
     use_reservation: bool = False,
+    known: tuple[dict, dict] | None = None,
 ) -> list[StockMovement]:
     """Append one movement per non-zero line and update the projection rows (see the module doc).
     `use_reservation=True`: outbound quantities are covered by this document's own reservation
     (the check is against quantity − (reserved − this document's reservation)); the reservation
-    itself is left as it is (`consume_reservation` releases and posts in one go)."""
+    itself is left as it is (`consume_reservation` releases and posts in one go).
+    `known`: `({variant_id: (name, product_id)}, {warehouse_id: name})` of rows the caller has
+    already read as the tenant's (an invoice resolved its items), so they are not read again."""
     lines = _merge(lines)
     if not lines:
         return []
     keys = {(line.warehouse_id, line.variant_id) for line in lines}
-    variants, warehouses = _references(tenant=tenant, keys=keys)
+    variants, warehouses = _references(tenant=tenant, keys=keys, known=known)
     rows = _lock_rows(tenant=tenant, keys=keys, products=_products_of(variants))
     covered = {}
     if use_reservation:
@@ -326,7 +370,7 @@ def post_movements(
         allow_negative=allow_negative,
         covered=covered,
     )
-    _save_rows(rows[key] for key in sorted(keys))
+    _save_rows((rows[key] for key in sorted(keys)), movements)
     return movements
 
 
@@ -428,7 +472,7 @@ def consume_reservation(
         allow_negative=None,
         covered={},
     )
-    _save_rows(rows[key] for key in sorted(keys))
+    _save_rows((rows[key] for key in sorted(keys)), movements)
     return movements
 
 
