@@ -7,8 +7,19 @@ unique price per variant, hashed rep passwords, route ordering) applies as throu
 import random
 import secrets
 
-from sales.models import InventoryAdjustmentReason, Product, Rep, StockMovement, Supplier, Variant, Warehouse
-from sales.serializers import catalogue, organisation, pricing, stock
+from sales.models import (
+    Inventory,
+    InventoryAdjustmentReason,
+    Invoice,
+    Product,
+    Proforma,
+    Rep,
+    StockMovement,
+    Supplier,
+    Variant,
+    Warehouse,
+)
+from sales.serializers import catalogue, invoices, organisation, pricing, stock
 
 CATEGORIES = {
     "Beverages": ["Juices", "Soft drinks", "Water"],
@@ -47,7 +58,9 @@ def load(*, tenant, rng: random.Random, clients: list, actor: dict) -> None:
     """The catalogue (categories, brands, taxes, units, products with variants, a price list) and
     the sales organisation (teams, reps, warehouses, routes over the given clients)."""
     if Product.objects.filter(tenant=tenant).exists():
-        load_stock(tenant=tenant, rng=rng, actor=actor)  # a demo loaded before the stock existed
+        # A demo loaded before the stock or the sales documents existed gets them now.
+        load_stock(tenant=tenant, rng=rng, actor=actor)
+        load_sales_documents(tenant=tenant, rng=rng, clients=clients, actor=actor)
         return
     ns = [tenant.namespace]
     vat = _make(pricing.TaxSerializer, tenant, actor, name="VAT 16%", rate=16, type="additive")
@@ -149,6 +162,7 @@ def load(*, tenant, rng: random.Random, clients: list, actor: dict) -> None:
             clients=[{"client_id": str(client.pk), "priority": position} for position, client in enumerate(stops, 1)],
         )
     load_stock(tenant=tenant, rng=rng, actor=actor)
+    load_sales_documents(tenant=tenant, rng=rng, clients=clients, actor=actor)
 
 
 def load_stock(*, tenant, rng: random.Random, actor: dict) -> None:
@@ -240,3 +254,73 @@ def load_stock(*, tenant, rng: random.Random, actor: dict) -> None:
     )
     serializer.is_valid(raise_exception=True)
     serializer.save()
+
+
+def _change(serializer_class, instance, tenant, actor, **data):
+    serializer = serializer_class(instance, data=data, partial=True, context={"tenant": tenant, "actor": actor})
+    serializer.is_valid(raise_exception=True)
+    return serializer.save()
+
+
+def load_sales_documents(*, tenant, rng: random.Random, clients: list, actor: dict) -> None:
+    """Sales from the main warehouse, issued through the same serializers and services as the API
+    (so they take their stock out and draw their serials): five invoices to different clients,
+    a return of part of one, a voided invoice, an open proforma holding a reservation and one
+    converted into an invoice. Skipped once any invoice exists."""
+    if Invoice.objects.filter(tenant=tenant).exists() or Proforma.objects.filter(tenant=tenant).exists():
+        return
+    main = Warehouse.objects.filter(tenant=tenant, name="Amman main").first()
+    rep = Rep.objects.filter(tenant=tenant).order_by("email").first()
+    buyers = [c for c in clients if not getattr(c, "disabled", False)] or list(clients)
+    if main is None or rep is None or not buyers:
+        return
+    # What the warehouse can sell: rows with stock to spare after the demo's receipts and transfers.
+    stocked = list(
+        Inventory.objects.filter(tenant=tenant, warehouse=main, quantity__gte=12)
+        .order_by("variant__sku")
+        .values_list("variant_id", flat=True)
+    )
+    if len(stocked) < 3:
+        return
+    buyers = rng.sample(buyers, min(6, len(buyers)))
+
+    def items(count):
+        return [
+            {"variant": str(v), "qty": rng.choice([1, 2, 3])} for v in rng.sample(stocked, min(count, len(stocked)))
+        ]
+
+    def document(serializer_class, client, lines, **extra):
+        return _make(
+            serializer_class,
+            tenant,
+            actor,
+            client=str(client.pk),
+            rep=str(rep.pk),
+            warehouse=str(main.pk),
+            items=lines,
+            **extra,
+        )
+
+    issued = [document(invoices.InvoiceSerializer, client, items(rng.choice([2, 3, 4]))) for client in buyers[:5]]
+    first = issued[0]
+    returned = first.lines.order_by("position").first()
+    if returned is not None:
+        document(
+            invoices.InvoiceSerializer,
+            first.client,
+            [{"variant": str(returned.variant_id), "qty": 1}],
+            returned_from=str(first.pk),
+            notes="Damaged on delivery",
+        )
+    _change(invoices.InvoiceSerializer, issued[-1], tenant, actor, is_void=True, notes="Issued to the wrong client")
+    document(invoices.ProformaSerializer, buyers[-1], items(2), notes="Quote for the next visit")
+    quote = document(invoices.ProformaSerializer, buyers[1 % len(buyers)], items(2))
+    _make(
+        invoices.InvoiceSerializer,
+        tenant,
+        actor,
+        client=str(quote.client_id),
+        rep=str(rep.pk),
+        warehouse=str(main.pk),
+        proforma_reference=str(quote.pk),
+    )

@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 
 from core.models import Setting
 from sales.models import Inventory, StockMovement
@@ -465,3 +466,32 @@ def test_refusals_answer_documented_statuses_and_bodies(api, tenant):
     r = api.patch(f"/v1/receiving-material/{receipt.pk}", {"status": "cancelled"}, format="json")
     assert r.status_code == 409
     conforms(r, "patch", "/v1/receiving-material/{id}")
+
+
+def test_demo_data_sells_through_invoices_returns_voids_and_proformas(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from core.models import Tenant
+    from sales.models import Invoice, Proforma
+
+    call_command("load_demo_data", stdout=StringIO())
+    demo = Tenant.objects.get(namespace="demo")
+    sales = Invoice.objects.filter(tenant=demo, kind="invoice")
+    assert sales.count() >= 6 and sales.filter(is_void=True).count() == 1
+    assert sales.filter(proforma_reference__isnull=False).count() == 1
+    returned = Invoice.objects.get(tenant=demo, kind="return")
+    assert returned.returned_from.kind == "invoice"
+    assert set(Proforma.objects.filter(tenant=demo).values_list("status", flat=True)) == {"open", "converted"}
+    # Each non-void invoice took its stock out of the warehouse; the ledger agrees with itself.
+    for invoice in sales.filter(is_void=False):
+        assert StockMovement.objects.filter(tenant=demo, document_id=invoice.pk).exists()
+    assert not StockMovement.objects.filter(tenant=demo, document_id=sales.get(is_void=True).pk).aggregate(
+        s=Sum("quantity")
+    )["s"]
+    assert Inventory.objects.filter(tenant=demo, reserved_quantity__gt=0).exists()  # the open proforma
+    call_command("check_ledgers", "--tenant", "demo", stdout=StringIO())
+    count = Invoice.objects.filter(tenant=demo).count()
+    call_command("load_demo_data", stdout=StringIO())
+    assert Invoice.objects.filter(tenant=demo).count() == count
