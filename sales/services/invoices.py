@@ -111,6 +111,8 @@ def _save(*, tenant, data: dict, lines, kind: str, counter: str, extra: dict | N
     )
     if data.get("issue_date") is not None:
         invoice.issue_date = data["issue_date"]
+    if data.get("id") is not None:  # an import keeps the file's id
+        invoice.pk = data["id"]
     documents.insert_document(
         tenant=tenant, document=invoice, serial=data.get("serial"), rep=data.get("rep"),
         warehouse=data["warehouse"], invoice_type=counter,

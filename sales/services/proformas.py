@@ -56,6 +56,8 @@ def create_proforma(*, tenant, data: dict) -> Proforma:
         tax_amount=totals.tax_amount,
         total=totals.total,
     )
+    if data.get("id") is not None:  # an import keeps the file's id
+        proforma.pk = data["id"]
     documents.insert_document(
         tenant=tenant, document=proforma, serial=data.get("serial"), rep=data.get("rep"),
         warehouse=data["warehouse"], invoice_type="proforma",
