@@ -20,10 +20,20 @@ STOCK_422 = (
 
 
 class DocumentViewSet(ResourceViewSet):
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if "data" in kwargs:
+            self._writing = serializer  # its fields, already built, render the answer
+        return serializer
+
     def document(self, instance) -> dict:
-        # A document just written answers with its lines loaded in one query (not three per line).
+        # A document just written answers from memory: the services hand it its lines (else they
+        # are read in one query, not three per line), and the serializer that wrote it renders it.
         if not getattr(instance, "_prefetched_objects_cache", {}).get("lines"):
             instance = self.get_queryset().get(pk=instance.pk)
+        writing = getattr(self, "_writing", None)
+        if writing is not None and writing.instance is instance:
+            return writing.data
         return super().document(instance)
 
 
