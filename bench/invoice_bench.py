@@ -309,6 +309,11 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--processes", type=int, default=4, help="load processes the clients are split over")
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument(
+        "--quiet", type=float, default=0.0, help="before each row, wait until other processes use less than this "
+        "share of the machine (0..1; 0: do not wait)",
+    )  # fmt: skip
+    parser.add_argument("--quiet-timeout", type=float, default=120.0, help="longest wait for --quiet, seconds")
     args = parser.parse_args(argv)
     duration = min(max(args.duration, 1.0), 120.0)
 
@@ -334,10 +339,14 @@ def main(argv=None):
     try:
         server.wait_ready("/healthz", {})
         run_load_split(http_clients, server.port, per_process[:1], min(args.clients, 2), 1, args.warmup, meter)
+        if args.quiet:
+            meter.wait_quiet(args.quiet, args.quiet_timeout)
         serials, latencies, failures, elapsed, others = run_load_split(
             http_clients, server.port, per_process, args.clients, args.processes, duration, meter
         )
         rows.append(("app: POST /fullinvoices (HTTP, gunicorn)", serials, latencies, failures, elapsed, others))
+        if args.quiet:
+            meter.wait_quiet(args.quiet, args.quiet_timeout)
         bare = run_load_split(bare_clients, url, per_process, args.clients, args.processes, duration, meter)
         rows.append(("bare: the same rows in one psycopg transaction", *bare))
     finally:

@@ -221,3 +221,35 @@ def test_an_imported_proforma_reserves_once(tmp_path, tenant):
     assert "0 created" in out.getvalue(), out.getvalue()
     assert sm.Proforma.objects.filter(tenant=tenant).count() == 1
     assert on_hand(tenant, w.warehouse, w.variant) == (5, 4)
+
+
+@pytest.mark.django_db
+def test_the_ledger_reads_no_reference_the_caller_already_read(tenant):
+    """post_movements(known=...) skips reading the variants and warehouses it is told about, and
+    still reads (and refuses) the ones it is not told about."""
+    import uuid
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.exceptions import ValidationError
+
+    from sales.services import stock
+
+    w = make_world(tenant, stock=10)
+    line = stock.StockLine(warehouse_id=w.warehouse.pk, variant_id=w.variant.pk, quantity=Decimal(-1))
+    known = ({w.variant.pk: (w.variant.name, w.product.pk)}, {w.warehouse.pk: w.warehouse.name})
+    post = {"tenant": tenant, "lines": [line], "document_type": "invoice"}
+    with CaptureQueriesContext(connection) as told:
+        stock.post_movements(**post, document_id=uuid.uuid4(), known=known)
+    with CaptureQueriesContext(connection) as untold:
+        stock.post_movements(**post, document_id=uuid.uuid4())
+    assert len(untold) == len(told) + 2
+    assert not any("sales_variant" in q["sql"] or "sales_warehouse" in q["sql"] for q in told.captured_queries)
+    assert on_hand(tenant, w.warehouse, w.variant)[0] == 8 == movement_sum(tenant, w.warehouse, w.variant)
+    foreign = make_world(create_tenant(namespace="ledger-known-other"))
+    stray = stock.StockLine(warehouse_id=w.warehouse.pk, variant_id=foreign.variant.pk, quantity=Decimal(-1))
+    with pytest.raises(ValidationError) as refused:
+        stock.post_movements(
+            tenant=tenant, lines=[stray], document_type="invoice", document_id=uuid.uuid4(), known=known
+        )
+    assert "variant" in refused.value.detail

@@ -1,6 +1,8 @@
 """`/fullinvoices` and `/proforma` (family E): list, create, get, update; no delete (405)."""
 
 from django.db.models import Prefetch
+from rest_framework import status
+from rest_framework.response import Response
 
 from core.api.viewsets import ResourceViewSet
 from sales.models import Invoice, InvoiceItem, Proforma, ProformaItem
@@ -20,10 +22,21 @@ STOCK_422 = (
 
 
 class DocumentViewSet(ResourceViewSet):
-    def document(self, instance) -> dict:
-        # A document just written answers with its lines loaded in one query (not three per line).
+    def create(self, request, *args, **kwargs):
+        # ResourceViewSet.create, answered by the serializer that wrote the document: its fields are
+        # built already (not a second time for the answer).
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = serializer.save()
+        return Response(self.family().created(self.document(instance, serializer)), status=status.HTTP_201_CREATED)
+
+    def document(self, instance, serializer=None) -> dict:
+        # A document just written answers from memory: the services hand it its lines (else they
+        # are read in one query, not three per line).
         if not getattr(instance, "_prefetched_objects_cache", {}).get("lines"):
             instance = self.get_queryset().get(pk=instance.pk)
+        if serializer is not None and serializer.instance is instance:
+            return serializer.data
         return super().document(instance)
 
 
