@@ -94,6 +94,10 @@ def invoice_issued(*, tenant, invoice, account) -> None:
         )
     if invoice.kind == "return" and invoice.returned_from is not None:
         payments.refresh_status(tenant=tenant, invoices=[invoice.returned_from])
+    # A new invoice has no allocations nor returns: its answer renders `paymentsData` from memory.
+    cache = invoice.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.setdefault("allocations", PaymentAllocation.objects.none())
+    cache.setdefault("returns", type(invoice).objects.none())
 
 
 def invoice_voided(*, tenant, invoice, account) -> None:
