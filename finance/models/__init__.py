@@ -1,10 +1,11 @@
 from .banks import Bank, BankList, Check
-from .ledger import ClientAccount, ClientLedgerEntry
+from .ledger import AccountAdjustment, ClientAccount, ClientLedgerEntry
 from .payments import Payment, PaymentAllocation, Settlement
 from .serials import InvoiceSerialCounter
 from .terms import PaymentTerm
 
 __all__ = [
+    "AccountAdjustment",
     "Bank",
     "BankList",
     "Check",

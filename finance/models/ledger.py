@@ -52,3 +52,38 @@ class ClientAccount(TenantModel):
 
     def __str__(self):
         return f"{self.client_id}: {self.balance}"
+
+
+class AccountAdjustment(TenantModel):
+    """`/adjust-account`: a credit (+) or debit (−) of a client's balance, with the balance before
+    and after as the ledger had them at that moment. Immutable (no update or delete)."""
+
+    class Type(models.TextChoices):
+        CREDIT = "credit"
+        DEBIT = "debit"
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="account_adjustments")
+    rep = models.ForeignKey(
+        "sales.Rep", null=True, blank=True, on_delete=models.PROTECT, related_name="account_adjustments"
+    )
+    type = models.CharField(max_length=6, choices=Type.choices)
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=500)
+    reference = models.CharField(max_length=200, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    adjustment_date = models.DateTimeField(default=now_ms)
+    previous_balance = models.DecimalField(**MONEY, editable=False)
+    new_balance = models.DecimalField(**MONEY, editable=False)
+    approved_by = models.CharField(max_length=200, blank=True, default="", editable=False)
+    approval_date = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = "account adjustment"
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="adjustment_amount_positive")]
+        indexes = [
+            *TenantModel.Meta.indexes,
+            models.Index(fields=["tenant", "client", "adjustment_date"], name="adjustment_client_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.amount} ({self.pk})"
