@@ -31,8 +31,11 @@ class ClientLedgerEntry(AppendOnlyModel):
         verbose_name_plural = "client ledger entries"
         indexes = [
             *TenantModel.Meta.indexes,
-            # Statements: a client's entries in (occurred_at, id) order, and sums up to a date.
-            models.Index(fields=["tenant", "client", "occurred_at", "id"], name="clientledger_stmt_idx"),
+            # Statements: a client's entries in (occurred_at, id) order, and sums up to a date (the
+            # amount included: the opening balance is an index-only scan).
+            models.Index(
+                fields=["tenant", "client", "occurred_at", "id"], include=["amount"], name="clientledger_stmt_cover"
+            ),
             models.Index(fields=["tenant", "document_type", "document_id"], name="clientledger_doc_idx"),
         ]
 
