@@ -206,3 +206,43 @@ def test_adjustments_read_the_ledger_at_that_moment(api, world):
     assert api.put(f"{ADJUST}/{doc['_id']}", {"amount": 1}, format="json").status_code == 405
     assert api.delete(f"{ADJUST}/{doc['_id']}").status_code == 405
     assert client_ledger.client_balance(tenant=world.tenant, client_id=world.client.pk) == D("-30")
+
+
+# Admin ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def staff(tenant, django_user_model):
+    from tests.admin_world import make_staff
+
+    return make_staff(tenant)
+
+
+def test_admin_adds_payments_and_adjustments_through_the_services(client, staff, world):
+    from finance.models import AccountAdjustment, Payment
+
+    client.force_login(staff)
+    invoice = issue(world, qty=3)  # 30
+    form = {
+        "client": world.client.pk, "amount": "12.00", "payment_method": "cash", "reference": "ADM-1",
+        "date_0": "2026-02-01", "date_1": "10:00:00", "integration_meta": "{}",
+        "allocations-TOTAL_FORMS": "0", "allocations-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    r = client.post("/admin/finance/payment/add/", form)
+    assert r.status_code == 302, r.text[:3000]
+    payment = Payment.objects.get(reference="ADM-1")
+    assert pay.invoice_paid(tenant=world.tenant, invoice_id=invoice.pk) == D("12")
+    page = client.get(f"/admin/finance/payment/{payment.pk}/change/")
+    assert page.status_code == 200 and str(invoice.pk) in page.text or invoice.serial in page.text
+    assert 'name="amount"' not in page.text  # allocated: the money fields are read-only
+    r = client.post("/admin/finance/payment/add/", {**form, "amount": "-3", "reference": "ADM-2"})
+    assert not Payment.objects.filter(reference="ADM-2").exists()
+    adjust = {
+        "client": world.client.pk, "type": "debit", "amount": "5.00", "reason": "fee",
+        "adjustment_date_0": "2026-02-02", "adjustment_date_1": "09:00:00", "integration_meta": "{}",
+    }  # fmt: skip
+    r = client.post("/admin/finance/accountadjustment/add/", adjust)
+    assert r.status_code == 302, r.text[:3000]
+    adjustment = AccountAdjustment.objects.get(reason="fee")
+    assert (adjustment.previous_balance, adjustment.new_balance) == (D("-18"), D("-23"))
+    page = client.get(f"/admin/clients/client/{world.client.pk}/change/")
+    assert page.status_code == 200
+    assert "-23.00" in page.text and "adjust_account" in page.text and invoice.serial in page.text
