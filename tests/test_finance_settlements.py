@@ -246,3 +246,25 @@ def test_admin_adds_payments_and_adjustments_through_the_services(client, staff,
     page = client.get(f"/admin/clients/client/{world.client.pk}/change/")
     assert page.status_code == 200
     assert "-23.00" in page.text and "adjust_account" in page.text and invoice.serial in page.text
+
+
+def test_demo_data_has_payments_a_settlement_and_an_adjustment(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from core.models import Tenant
+    from finance.models import AccountAdjustment, Payment, Settlement
+
+    call_command("load_demo_data", "--admin-password", "pw", stdout=StringIO())
+    demo = Tenant.objects.get(namespace="demo")
+    assert Payment.objects.filter(tenant=demo).count() == 4
+    assert Settlement.objects.filter(tenant=demo, status="completed").count() == 1
+    assert AccountAdjustment.objects.filter(tenant=demo).count() == 1
+    statuses = {p.consumption_status for p in Payment.objects.filter(tenant=demo)}
+    assert statuses >= {"consumed", "unconsumed"}
+    out = StringIO()
+    call_command("check_ledgers", stdout=out)
+    assert "No differences" in out.getvalue()
+    call_command("load_demo_data", "--admin-password", "pw", stdout=StringIO())  # idempotent
+    assert Payment.objects.filter(tenant=demo).count() == 4
