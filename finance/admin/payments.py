@@ -115,6 +115,10 @@ class SettlementAdmin(TenantScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # made through the API (it names both sides); immutable
 
+    def has_import_permission(self, request) -> bool:
+        # Imported rows are made by the same service as the API's (both sides checked).
+        return super().has_add_permission(request)
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -111,6 +111,8 @@ def create_settlement(*, tenant, data: dict) -> Settlement:
         integration_meta=data.get("integration_meta") or {}, settlement_date=now_ms(),
         status=Settlement.Status.COMPLETED,
     )  # fmt: skip
+    if data.get("id"):
+        settlement.id = data["id"]  # an import keeps its row's id
     settlement.save()
     # Pair the two sides in the order given: each payment share pays the invoice shares in turn.
     pairs: dict = {}
@@ -171,6 +173,8 @@ def adjust_account(*, tenant, data: dict) -> AccountAdjustment:
         new_balance=previous + amount if kind == "credit" else previous - amount,
         integration_meta=data.get("integration_meta") or {},
     )  # fmt: skip
+    if data.get("id"):
+        adjustment.id = data["id"]  # an import keeps its row's id
     adjustment.save()
     client_ledger.post_on_locked(
         account=account,
