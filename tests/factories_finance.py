@@ -62,3 +62,37 @@ class CheckFactory(factory.django.DjangoModelFactory):
     check_number = factory.Sequence(lambda n: f"{100000 + n}")
     amount = 250
     due_date = factory.LazyFunction(lambda: dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment row as stored (no allocation, no ledger entry: use finance.services.payments for those)."""
+
+    class Meta:
+        model = fm.Payment
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    rep = factory.SubFactory(RepFactory, tenant=factory.SelfAttribute("..tenant"))
+    amount = 100
+    payment_method = "cash"
+    reference = factory.Sequence(lambda n: f"PAY-{n:05d}")
+
+
+class SettlementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Settlement
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    total_amount = 0
+    notes = factory.Sequence(lambda n: f"Settlement {n}")
+
+
+class AccountAdjustmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.AccountAdjustment
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    type = "credit"
+    amount = 10
+    reason = factory.Sequence(lambda n: f"Goodwill {n}")
+    previous_balance = 0
+    new_balance = 10

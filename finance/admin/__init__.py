@@ -1,1 +1,1 @@
-from . import banks, checks, serials, terms  # noqa: F401  (registrations)
+from . import banks, checks, payments, serials, terms  # noqa: F401  (registrations)
