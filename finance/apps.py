@@ -9,4 +9,7 @@ class FinanceConfig(AppConfig):
         from core.ledgers import register_ledger_checker
         from finance.services.client_check import LEDGER, check_client_ledger
 
+        from . import printing
+
         register_ledger_checker(LEDGER, check_client_ledger)
+        printing.register()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from core import pdf
 
 
-def _client_party(client) -> pdf.Party:
+def client_party(client) -> pdf.Party:
     address = "\n".join(part for part in (client.formatted_address, client.city, client.country) if part)
     return pdf.Party(
         name=client.name, address=address, tax_id=client.tax_number, phone=client.phone, email=client.email
@@ -37,7 +37,7 @@ def _printable(document, *, title: str, dates: dict, status: str = "") -> pdf.Pr
         title=title,
         serial=document.serial,
         company=pdf.Party(name=document.tenant.name or document.tenant.namespace),
-        client=_client_party(document.client),
+        client=client_party(document.client),
         lines=lines,
         totals=pdf.Totals(
             total=document.total,

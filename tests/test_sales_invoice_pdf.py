@@ -105,3 +105,26 @@ def test_the_admin_downloads_an_invoice_pdf(tenant, django_user_model):
     _, text = read(b"".join(r.streaming_content) if r.streaming else r.content)
     assert invoice.serial in text and w.client.name in text
     assert sm.Invoice.objects.filter(tenant=tenant).count() == 1
+
+
+def test_a_payment_prints_as_a_receipt_of_the_invoices_it_paid(api, tenant):
+    w = make_world(tenant, stock=50)
+    invoice = api.post("/v1/fullinvoices", invoice_body(w, qty=2), format="json").json()["data"]
+    total = Decimal(str(invoice["total"]))
+    r = api.post(
+        "/v1/payments",
+        {
+            "client": str(w.client.pk),
+            "rep": str(w.rep.pk),
+            "amount": float(total + 10),
+            "paymentMethod": "cash",
+            "reference": "RCPT-0042",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    body, text = printed(api, "receipt", r.json()["data"]["_id"])
+    assert "receipt" in body["filename"].lower()
+    assert "Receipt" in text and "RCPT-0042" in text and w.client.name in text
+    assert f"Invoice {invoice['serial']}" in text and amount(total) in text
+    assert "Unallocated credit" in text and amount(total + 10) in text
