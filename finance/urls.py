@@ -1,8 +1,9 @@
 from core.api.routers import router
 
-from .views import banks, checks, serials, terms
+from .views import banks, checks, contracts, serials, terms
 
 serials.register(router)
 terms.register(router)
 banks.register(router)
 checks.register(router)
+contracts.register(router)

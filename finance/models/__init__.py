@@ -1,5 +1,16 @@
 from .banks import Bank, BankList, Check
+from .contracts import Contract, ContractInstallment
+from .refunds import Refund
 from .serials import InvoiceSerialCounter
 from .terms import PaymentTerm
 
-__all__ = ["Bank", "BankList", "Check", "InvoiceSerialCounter", "PaymentTerm"]
+__all__ = [
+    "Bank",
+    "BankList",
+    "Check",
+    "Contract",
+    "ContractInstallment",
+    "InvoiceSerialCounter",
+    "PaymentTerm",
+    "Refund",
+]
