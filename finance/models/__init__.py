@@ -1,5 +1,7 @@
 from .banks import Bank, BankList, Check
 from .contracts import Contract, ContractInstallment
+from .ledger import ClientAccount, ClientLedgerEntry
+from .payments import Payment, PaymentAllocation, Settlement
 from .refunds import Refund
 from .serials import InvoiceSerialCounter
 from .terms import PaymentTerm
@@ -8,9 +10,14 @@ __all__ = [
     "Bank",
     "BankList",
     "Check",
+    "ClientAccount",
+    "ClientLedgerEntry",
     "Contract",
     "ContractInstallment",
     "InvoiceSerialCounter",
+    "Payment",
+    "PaymentAllocation",
     "PaymentTerm",
     "Refund",
+    "Settlement",
 ]
