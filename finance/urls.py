@@ -1,6 +1,6 @@
 from core.api.routers import router
 
-from .views import banks, checks, contracts, refunds, serials, terms
+from .views import banks, checks, contracts, refunds, rep_balances, serials, terms
 
 serials.register(router)
 terms.register(router)
@@ -8,3 +8,4 @@ banks.register(router)
 checks.register(router)
 contracts.register(router)
 refunds.register(router)
+rep_balances.register(router)
