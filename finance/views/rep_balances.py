@@ -4,27 +4,32 @@ the non-void invoices it created, with `totals.total_balances` over every row (n
 from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from core.api.cost import QueryCost
+from core.api.deadline import bounded_query
 from core.api.envelopes import FAMILIES, Page, list_schema
 from core.api.listing import QueryError, get_list, parse_bool, parse_int
 from core.api.registry import ResourceFields
+from core.api.throttling import expensive_query_slot
 from core.ids import parse_uuid
 from finance.services import rep_balances
 
-ROW = inline_serializer(
-    "RepBalance",
-    {
-        "_id": serializers.CharField(help_text="The rep's id."),
-        "rep": serializers.JSONField(help_text='The rep\'s id, or its document with `populatedKeys=["rep"]`.'),
-        "rep_name": serializers.CharField(),
-        "total_outstanding_balance_of_invoices_created_by_rep": serializers.FloatField(
-            help_text="Σ over the rep's non-void invoices of total − paid − returned, each at least 0."
-        ),
-    },
-)
+
+class RepBalanceSerializer(serializers.Serializer):
+    """One row (documented fields only)."""
+
+    _id = serializers.CharField(help_text="The rep's id.")
+    rep = serializers.JSONField(help_text='The rep\'s id, or its document with `populatedKeys=["rep"]`.')
+    rep_name = serializers.CharField()
+    total_outstanding_balance_of_invoices_created_by_rep = serializers.FloatField(
+        help_text="Σ over the rep's non-void invoices of total − paid − returned, each at least 0."
+    )
+
+
+ROW = RepBalanceSerializer
 PARAMETERS = [
     OpenApiParameter(
         "rep",
@@ -61,11 +66,20 @@ class RepBalanceSummaryViewSet(viewsets.GenericViewSet):
     operations = {"list"}
     resource_name = "rep-balance-summary"
     openapi_responses = {"get": _answer}
-    openapi_errors = {"get": {"400": "`rep` is missing or not an id, or a paging parameter is invalid."}}
+    openapi_errors = {
+        "get": {
+            "400": "`rep` is missing or not an id, a paging parameter is invalid, or the report ran too long.",
+            "429": "Too many reports (expensive queries) from the caller's company in a short time; retry after "
+            "`Retry-After` seconds.",
+        }
+    }
 
     @classmethod
     def family(cls):
         return FAMILIES["G"]
+
+    def get_serializer_class(self):
+        return RepBalanceSerializer
 
     @extend_schema(
         parameters=PARAMETERS,
@@ -78,8 +92,6 @@ class RepBalanceSummaryViewSet(viewsets.GenericViewSet):
         ),
     )
     def list(self, request, *args, **kwargs):
-        from sales.models import Rep
-
         params = request.query_params
         raw = get_list(params, "rep")
         if not raw:
@@ -99,6 +111,14 @@ class RepBalanceSummaryViewSet(viewsets.GenericViewSet):
         if any(key != "rep" for key in populate):
             raise QueryError("populatedKeys", "allowed: ['rep']")
         tenant = request.user.tenant
+        cost = QueryCost()
+        cost.expensive = True  # a report over every invoice of the reps: within the company's limits
+        with expensive_query_slot(request, cost), bounded_query("rep"):
+            return self._answer(request, tenant, ids, page, per_page, disabled, populate)
+
+    def _answer(self, request, tenant, ids, page, per_page, disabled, populate):
+        from sales.models import Rep
+
         reps = list(
             Rep.objects.filter(tenant=tenant, pk__in=ids[:1000], disabled=disabled)
             .order_by("name", "pk")
