@@ -1,11 +1,12 @@
 from core.api.routers import router
 
-from .views import banks, checks, contracts, refunds, rep_balances, serials, terms
+from .views import banks, checks, contracts, payments, refunds, rep_balances, serials, terms
 
 serials.register(router)
 terms.register(router)
 banks.register(router)
 checks.register(router)
+payments.register(router)
 contracts.register(router)
 refunds.register(router)
 rep_balances.register(router)

@@ -41,7 +41,7 @@ def stocked(tenant):
 
 
 def test_a_consistent_ledger_has_no_differences(stocked):
-    assert "No differences (stock)" in run()
+    assert "No differences (client, stock)" in run()
 
 
 def test_a_wrong_projection_is_reported_and_exits_non_zero_then_fixed(tenant, stocked):

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.apps import apps
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connections, router, transaction
+from django.db.models import Sum, sql
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -52,22 +52,39 @@ def _require_client(*, tenant, client_pk) -> None:
         raise ValidationError({"client": [f"Not found: {client_pk}."]})
 
 
-def lock_accounts(*, tenant, client_ids: Iterable) -> dict[uuid.UUID, ClientAccount]:
+ACCOUNT_FIELDS = ("id", "tenant", "client", "balance", "version", "created_at", "updated_at", "integration_meta")
+
+
+def lock_accounts(*, tenant, client_ids: Iterable, client_fields=()) -> dict[uuid.UUID, ClientAccount]:
     """The accounts of `client_ids` (the tenant's clients), created when missing, locked in
-    client-id order. The caller checks the clients belong to the tenant."""
+    client-id order (the client rows are not locked). `client_fields`: columns of the client read
+    in the same statement (`account.client.<name>`). The caller checks the clients are the tenant's."""
     ordered = sorted({_client_pk(c) for c in client_ids})
     if not ordered:
         return {}
-    ClientAccount.objects.bulk_create(
-        [ClientAccount(tenant=tenant, client_id=pk) for pk in ordered], ignore_conflicts=True
-    )
-    rows = ClientAccount.objects.select_for_update().filter(tenant=tenant, client_id__in=ordered).order_by("client_id")
-    return {row.client_id: row for row in rows}
+
+    def locked():
+        rows = (
+            ClientAccount.objects.select_for_update(of=("self",))
+            .filter(tenant=tenant, client_id__in=ordered)
+            .order_by("client_id")
+        )
+        if client_fields:
+            rows = rows.select_related("client").only(*ACCOUNT_FIELDS, *(f"client__{f}" for f in client_fields))
+        return {row.client_id: row for row in rows}
+
+    rows = locked()
+    if len(rows) < len(ordered):  # first use: create the missing rows (a racing creator is ignored)
+        ClientAccount.objects.bulk_create(
+            [ClientAccount(tenant=tenant, client_id=pk) for pk in ordered if pk not in rows], ignore_conflicts=True
+        )
+        rows = locked()
+    return rows
 
 
-def lock_account(*, tenant, client_id) -> ClientAccount:
+def lock_account(*, tenant, client_id, client_fields=()) -> ClientAccount:
     pk = _client_pk(client_id)
-    return lock_accounts(tenant=tenant, client_ids=[pk])[pk]
+    return lock_accounts(tenant=tenant, client_ids=[pk], client_fields=client_fields)[pk]
 
 
 def post_on_locked(
@@ -83,10 +100,28 @@ def post_on_locked(
         document_id=document_id,
         occurred_at=occurred_at or now_ms(),
     )
-    entry.save()
     account.balance += amount
-    account.save(update_fields=["balance"])
+    connection = connections[router.db_for_write(ClientLedgerEntry)]
+    if connection.vendor != "postgresql":
+        entry.save()
+        account.save(update_fields=["balance"])
+        return entry
+    # PostgreSQL: the entry's INSERT and the balance's UPDATE in one round trip.
+    account.updated_at = now_ms()
+    account.version += 1
+    insert = sql.InsertQuery(ClientLedgerEntry)
+    insert.insert_values(ClientLedgerEntry._meta.concrete_fields, [entry])
+    statements = [*insert.get_compiler(connection=connection).as_sql()]
+    statements.append((_UPDATE_ACCOUNT, [account.balance, account.updated_at, account.pk]))
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(connection.ops.compose_sql(text, params) for text, params in statements))
+    entry._state.adding, entry._state.db = False, connection.alias
     return entry
+
+
+_UPDATE_ACCOUNT = (
+    f'UPDATE "{ClientAccount._meta.db_table}" SET balance = %s, updated_at = %s, version = version + 1 WHERE id = %s'
+)
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework.exceptions import ValidationError
 
-from core.api.exceptions import Unprocessable
+from core.api.exceptions import Conflict, Unprocessable
 from core.ids import parse_uuid
 from core.models.base import now_ms
 from finance.models import Payment, PaymentAllocation
@@ -348,3 +348,104 @@ def allocations_by_invoice(*, tenant, invoice_ids) -> dict[uuid.UUID, list[Payme
     for row in rows:
         out[row.invoice_id].append(row)
     return out
+
+
+# Changes after creation ----------------------------------------------------------------------------
+MONEY_FIELDS = ("client", "amount", "date")  # what moves the ledger
+FREE_FIELDS = ("rep", "payment_method", "reference", "description", "integration_meta")
+
+
+def _same(name: str, payment: Payment, value) -> bool:
+    if name == "client":
+        return getattr(value, "pk", value) == payment.client_id
+    if name == "amount":
+        return Decimal(str(value)) == payment.amount
+    return _when(value, name) == payment.date
+
+
+@transaction.atomic
+def update_payment(*, payment: Payment, data: dict, current_allocations=None) -> Payment:
+    """`rep`, `paymentMethod`, `reference`, `description`, `integration_meta` change freely.
+    `client`, `amount` and `date` change only while nothing is allocated (409 once it is): the
+    old entry is reversed and the new one posted (both clients' accounts locked in id order).
+    `invoices` may only repeat the allocations made (`current_allocations`, as the API shows them)."""
+    tenant = payment.tenant
+    data = dict(data)
+    if "paymentMethod" in data:
+        data["payment_method"] = data.pop("paymentMethod")
+    invoices = data.pop("invoices", None)
+    new_client = data.get("client", payment.client)
+    if "client" in data:
+        new_client = _resolve(
+            tenant=tenant, model_label="clients.Client", value=data["client"], path="client", required=True
+        )
+    accounts = client_ledger.lock_accounts(tenant=tenant, client_ids={payment.client_id, new_client.pk})
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if (
+        invoices is not None
+        and current_allocations is not None
+        and not _same_allocations(invoices, current_allocations)
+    ):
+        message = "A payment's allocations never change: a settlement matches its remainder with invoices."
+        raise Conflict(message, details=[{"path": "invoices", "message": message, "code": "immutable"}])
+    changed = [name for name in MONEY_FIELDS if name in data and not _same(name, locked, data[name])]
+    if changed and locked.allocated > 0:
+        name = {"date": "date"}.get(changed[0], changed[0])
+        message = (
+            f"The payment's {name} cannot change: {locked.allocated} of it is allocated to invoices "
+            "(record a new payment or a refund instead)."
+        )
+        raise Conflict(message, details=[{"path": name, "message": message, "code": "allocated"}])
+    if changed:
+        amount = _money(data["amount"], "amount") if "amount" in data else locked.amount
+        when = _when(data["date"], "date") if "date" in data else locked.date
+        client_ledger.post_on_locked(
+            account=accounts[locked.client_id], amount=-locked.amount, document_type=client_ledger.PAYMENT,
+            document_id=locked.pk, occurred_at=locked.date,
+        )  # fmt: skip
+        client_ledger.post_on_locked(
+            account=accounts[new_client.pk], amount=amount, document_type=client_ledger.PAYMENT,
+            document_id=locked.pk, occurred_at=when,
+        )  # fmt: skip
+        locked.client, locked.amount, locked.date = new_client, amount, when
+    if "rep" in data:
+        locked.rep = _resolve(tenant=tenant, model_label="sales.Rep", value=data["rep"], path="rep", required=False)
+    for name in ("payment_method", "reference", "description"):
+        if name in data:
+            setattr(locked, name, str(data[name] or ""))
+    if "integration_meta" in data:
+        locked.integration_meta = data["integration_meta"] or {}
+    locked.save()
+    return locked
+
+
+def _same_allocations(sent, current) -> bool:
+    def key(items):
+        try:
+            return sorted((str(i.get("invoice")), Decimal(str(i.get("amount")))) for i in items)
+        except (AttributeError, InvalidOperation, TypeError):
+            return None
+
+    return isinstance(sent, list) and key(sent) == key(current)
+
+
+def payments_data(invoice) -> dict:
+    """`paymentsData` of an invoice, from its allocations and returns (prefetched by the invoice
+    list: `allocations`, and `returns` not void) or read when they are not."""
+    rows = list(invoice.allocations.all())
+    returned = sum((r.total for r in invoice.returns.all() if not r.is_void), ZERO)
+    paid = sum((row.amount for row in rows), ZERO)
+    return {
+        "invoice_value": float(invoice.total),
+        "paid": float(paid),
+        "balance": float(open_balance_of(invoice, paid=paid, returned=returned)),
+        "payments": [
+            {
+                "payment": str(row.payment_id),
+                "amount": float(row.amount),
+                "settlement": str(row.settlement_id) if row.settlement_id else None,
+                "date": row.created_at,
+            }
+            for row in rows
+        ],
+    }

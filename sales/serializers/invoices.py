@@ -173,8 +173,47 @@ class DocumentSerializer(ResourceSerializer):
         return render_items(instance)
 
 
+PAYMENTS_DATA = {
+    "type": "object",
+    "description": "What has been paid on the invoice (payments and settlements) and what is still owed.",
+    "properties": {
+        "invoice_value": {**_NUM, "description": "The invoice's total."},
+        "paid": {**_NUM, "description": "Σ of the payments' and settlements' amounts applied to it."},
+        "balance": {
+            **_NUM,
+            "description": "Still owed: total − paid − its returns (not void), never below 0; 0 when void.",
+        },
+        "payments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "payment": {**_STR, "description": "The payment (`/payments`)."},
+                    "amount": _NUM,
+                    "settlement": {**_NULL_ID, "description": "The settlement that applied it, if any."},
+                    "date": {"type": "string", "format": "date-time"},
+                },
+                "required": ["payment", "amount", "settlement", "date"],
+            },
+        },
+    },
+    "required": ["invoice_value", "paid", "balance", "payments"],
+}
+
+
+def _payments_data(invoice) -> dict:
+    from finance.services.payments import payments_data
+
+    data = payments_data(invoice)
+    for row in data["payments"]:
+        row["date"] = f.format_datetime(row["date"])
+    return data
+
+
 class InvoiceSerializer(DocumentSerializer):
     """An invoice or a return (`returned_from` set)."""
+
+    paymentsData = f.DerivedField(_payments_data, schema=PAYMENTS_DATA)
 
     returned_from = f.RefField(
         queryset=Invoice.objects.all(),
@@ -195,8 +234,8 @@ class InvoiceSerializer(DocumentSerializer):
         family = "E"
         fields = [
             "serial", "client", "rep", "warehouse", "items", "subtotal", "discount_amount", "tax_amount", "total",
-            "status", "dueDate", "issueDate", "is_void", "returned_from", "proforma_reference", "notes",
-            "integration_meta",
+            "status", "paymentsData", "dueDate", "issueDate", "is_void", "returned_from", "proforma_reference",
+            "notes", "integration_meta",
         ]  # fmt: skip
         aliases = {"dueDate": "due_date", "issueDate": "issue_date"}
         extra_kwargs = {

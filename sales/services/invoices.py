@@ -18,8 +18,12 @@ proforma conversions all come through it; the money side of the next issue hooks
   otherwise: a second conversion). Items default to the proforma's lines at the proforma's prices;
   the reservation becomes the invoice's movements in one ledger call (consume_reservation).
 
-`dueDate`: taken as sent. The client's payment terms are not a model yet (`client.payment_term` is
-a plain id until the finance issue brings payment terms), so there is no default to draw from.
+Money (finance/services/invoice_money.py): the client's account is locked first, before any
+document or inventory row; an invoice posts −total to the client ledger (422 past the client's
+credit limits), a return +total, a void the reversal (409 when payments are allocated to it).
+
+`dueDate`: taken as sent; when absent, the issue date plus the client's payment term (none when
+the client has no term).
 
 Changes after issue (`update_invoice`): `notes`, `integration_meta`, `dueDate` change freely;
 the issued substance (items, totals, parties, serial, links, payment status) never does: a PUT that
@@ -29,8 +33,9 @@ and the flag checked in the same transaction; a second void changes nothing). An
 returns that are not void cannot be voided (409: void the returns first), and a void invoice
 cannot be un-voided (409).
 
-Locks: the document rows first (the proforma or the returned invoice), then the ledger locks its
-inventory rows in (warehouse, variant) order: one order everywhere, so no deadlock.
+Locks: the client's account first, then the document rows (the proforma or the returned invoice),
+then the ledger locks its inventory rows in (warehouse, variant) order: one order everywhere, so no
+deadlock.
 """
 
 from collections import defaultdict
@@ -41,6 +46,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.api.exceptions import Conflict
 from core.models.base import now_ms
+from finance.services import invoice_money
 from sales.models import Invoice, InvoiceItem, Proforma
 
 from . import documents
@@ -67,10 +73,32 @@ def issue_invoice(*, tenant, data: dict) -> Invoice:
         raise ValidationError({"status": ["An invoice is issued unpaid; payments change its status."]})
     if data.get("returned_from") is not None and data.get("proforma_reference") is not None:
         raise ValidationError({"returned_from": ["A return cannot also convert a proforma."]})
+    account = invoice_money.lock_client_of(tenant=tenant, owner=_owner_of_client(data))
+    if data.get("due_date") is None and data.get("returned_from") is None:
+        data["due_date"] = invoice_money.default_due_date(
+            tenant=tenant, account=account, issued_at=data.get("issue_date")
+        )
     if data.get("returned_from") is not None:
-        return _issue_return(tenant=tenant, data=data)
-    if data.get("proforma_reference") is not None:
-        return _convert_proforma(tenant=tenant, data=data)
+        invoice = _issue_return(tenant=tenant, data=data)
+    elif data.get("proforma_reference") is not None:
+        invoice = _convert_proforma(tenant=tenant, data=data)
+    else:
+        invoice = _issue_plain(tenant=tenant, data=data)
+    invoice_money.invoice_issued(tenant=tenant, invoice=invoice, account=account)
+    return invoice
+
+
+def _owner_of_client(data: dict):
+    """The row naming the client whose account the document moves: the returned invoice, else the
+    sent client, else the converted proforma (a document's client never changes)."""
+    if data.get("returned_from") is not None:
+        return data["returned_from"]
+    if data.get("client") is not None:
+        return data["client"]
+    return data.get("proforma_reference")
+
+
+def _issue_plain(*, tenant, data: dict) -> Invoice:
     _require(data, "client", "warehouse")
     lines = resolve_lines(tenant=tenant, client=data["client"], items=read_items(data.get("items")))
     invoice = _save(tenant=tenant, data=data, lines=lines, kind=Invoice.Kind.INVOICE, counter="sales")
@@ -263,6 +291,8 @@ def update_invoice(*, invoice: Invoice, data: dict, current_items=None) -> Invoi
     """Notes, integration_meta, dueDate; `is_void`; anything else must repeat the stored value
     (409 naming the field). `current_items`: the items as the API shows them, to compare a sent
     `items` with (an echo of the document is accepted)."""
+    # Voiding moves the client's money: its account is locked before the invoice (one lock order).
+    account = invoice_money.lock_client_of(tenant=invoice.tenant, owner=invoice) if data.get("is_void") else None
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     data = dict(data)
     if "items" in data and data.pop("items") != current_items:
@@ -299,12 +329,12 @@ def update_invoice(*, invoice: Invoice, data: dict, current_items=None) -> Invoi
     for name, value in data.items():
         setattr(locked, name, value)
     if void and not locked.is_void:
-        _void(locked)
+        _void(locked, account=account)
     locked.save()
     return locked
 
 
-def _void(invoice: Invoice) -> None:
+def _void(invoice: Invoice, *, account) -> None:
     open_returns = list(invoice.returns.filter(is_void=False).values_list("serial", flat=True)[:5])
     if open_returns:
         raise Conflict(
@@ -321,6 +351,7 @@ def _void(invoice: Invoice) -> None:
     )
     invoice.is_void = True
     invoice.voided_at = now_ms()
+    invoice_money.invoice_voided(tenant=invoice.tenant, invoice=invoice, account=account)
 
 
 @transaction.atomic

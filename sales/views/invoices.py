@@ -66,7 +66,18 @@ class InvoiceViewSet(DocumentViewSet):
 
     def get_queryset(self):
         lines = InvoiceItem.objects.select_related(*LINE_RELATED).order_by("position")
-        return super().get_queryset().prefetch_related(Prefetch("lines", queryset=lines))
+        # paymentsData: the allocations and the returns not void, one query each for a whole page.
+        allocations = Invoice.allocations.rel.related_model.objects.order_by("created_at", "id")
+        returns = Invoice.objects.filter(is_void=False).only("id", "tenant_id", "returned_from_id", "total", "is_void")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("lines", queryset=lines),
+                Prefetch("allocations", queryset=allocations),
+                Prefetch("returns", queryset=returns),
+            )
+        )
 
 
 class ProformaViewSet(DocumentViewSet):
