@@ -81,7 +81,16 @@ class ContractInstallmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = fm.ContractInstallment
 
-    contract = factory.SubFactory(ContractFactory, tenant=factory.SelfAttribute("..tenant"))
+    contract = factory.SubFactory(ContractFactory, tenant=factory.SelfAttribute("..tenant"), total_amount=100)
     installment_number = factory.LazyAttribute(lambda o: o.contract.installments.count() + 1)
     due_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=30))
     amount = 100
+
+
+class RefundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Refund
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    amount = 25
+    reason = factory.Sequence(lambda n: f"Refund reason {n}")

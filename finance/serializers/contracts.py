@@ -187,6 +187,13 @@ class ContractSerializer(ResourceSerializer):
         ]  # fmt: skip
         aliases = {"startDate": "start_date", "endDate": "end_date"}
 
+    def validate(self, attrs):
+        if self.context.get("importing"):
+            # An import carries the installments as their own resource (contract-installment,
+            # matched by contract and number): the contract file's copy of them is not replayed.
+            attrs.pop("installments", None)
+        return attrs
+
     def create(self, validated_data):
         return services.create_contract(tenant=self.tenant, data=validated_data)
 

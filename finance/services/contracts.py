@@ -191,7 +191,7 @@ def create_contract(*, tenant: Tenant, data: dict) -> Contract:
     if status not in (None, "", Contract.Status.ACTIVE):
         raise unprocessable("status", "A contract starts active.", code="invalid_choice")
     items = list(data.get("installments") or [])
-    values = {k: v for k, v in data.items() if k in (*CONTRACT_FIELDS, "integration_meta")}
+    values = {k: v for k, v in data.items() if k in ("id", *CONTRACT_FIELDS, "integration_meta")}
     client = values.get("client")
     if client is not None and client.tenant_id != tenant.pk:
         raise unprocessable("client", f"Not found: {client.pk}.", code="does_not_exist")
@@ -295,7 +295,7 @@ def create_installment(*, tenant: Tenant, data: dict) -> ContractInstallment:
             f"The schedule would add up to {scheduled + data['amount']}, past the contract's totalAmount "
             f"({contract.total_amount}).",
         )
-    values = {k: v for k, v in data.items() if k in INSTALLMENT_FIELDS}
+    values = {k: v for k, v in data.items() if k in ("id", *INSTALLMENT_FIELDS)}
     values.setdefault("currency", contract.currency)
     row = ContractInstallment(tenant=tenant, contract=contract, installment_number=count + 1, **values)
     row.save()

@@ -32,6 +32,7 @@ REFUND_STATES = machine(
     {"pending": {"approved", "rejected"}, "approved": {"processed"}, "rejected": set(), "processed": set()},
 )
 CREATE_FIELDS = (
+    "id",
     "client",
     "rep",
     "invoice",
