@@ -32,6 +32,9 @@ def _make(serializer_class, tenant, actor, instance=None, **data):
 
 
 def load(*, tenant, rng: random.Random, clients: list, reps: list, actor: dict) -> None:
+    from finance import demo_contracts  # a contract with installments, refunds (skipped once loaded)
+
+    demo_contracts.load(tenant=tenant, rng=rng, clients=clients, reps=reps, actor=actor)
     if PaymentTerm.objects.filter(tenant=tenant).exists():
         return
     made = [

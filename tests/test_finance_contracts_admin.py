@@ -89,3 +89,24 @@ def test_refund_actions(client, staff, tenant):
     assert Refund.objects.get(pk=refund.pk).status == "processed"
     assert client.get(f"{url}{refund.pk}/delete/").status_code == 403
     assert ContractInstallment.objects.count() == 0
+
+
+def test_demo_data_has_a_contract_with_an_overdue_installment_and_refunds(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from core.models import Tenant
+    from finance.services import contracts as services
+
+    call_command("load_demo_data", "--admin-password", "pw", stdout=StringIO())
+    demo = Tenant.objects.get(namespace="demo")
+    contract = Contract.objects.get(tenant=demo)
+    shown = [services.shown_status(row) for row in contract.installments.order_by("installment_number")]
+    assert shown == ["paid", "overdue", "pending", "pending"]
+    assert services.overdue_installments(tenant=demo).count() == 1
+    assert sorted(Refund.objects.filter(tenant=demo).values_list("status", flat=True)) == ["pending", "processed"]
+    assert Payment.objects.filter(tenant=demo, client=contract.client).exists()
+    counts = Contract.objects.count(), Refund.objects.count(), ContractInstallment.objects.count()
+    call_command("load_demo_data", "--admin-password", "pw", stdout=StringIO())
+    assert (Contract.objects.count(), Refund.objects.count(), ContractInstallment.objects.count()) == counts

@@ -100,6 +100,16 @@ def test_late_fee_after_the_grace_period(api, tenant):
     assert pay(api, late, 15).json()["data"]["status"] == "paid"
     assert pay(api, in_grace, 90.01).status_code == 422  # 100 − 10 discount, no fee yet
     assert pay(api, in_grace, 90).json()["data"]["status"] == "paid"
+    # the fee follows the payment's date: received within the grace period, recorded later
+    received = ContractInstallmentFactory(
+        tenant=tenant, contract=contract, due_date=TODAY - dt.timedelta(days=20), grace_period_days=5, late_fee=15
+    )
+    on_time = (TODAY - dt.timedelta(days=16)).isoformat()
+    assert pay(api, received, 100.01, payment_date=on_time).status_code == 422
+    r = pay(api, received, 100, payment_date=(TODAY + dt.timedelta(days=1)).isoformat())
+    assert r.status_code == 422 and r.json()["details"][0]["path"] == "payment_date"
+    doc = pay(api, received, 100, payment_date=on_time).json()["data"]
+    assert (doc["status"], doc["payment_date"]) == ("paid", on_time)
 
 
 # Concurrency (PostgreSQL) ----------------------------------------------------------------------

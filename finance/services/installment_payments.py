@@ -6,9 +6,9 @@ stays pending (shown overdue past the grace period) until the amount due is cove
 becomes `paid` and `payment_date`/`payment_method`/`payment_reference` are set. A payment past
 what is still due is 422 (nothing recorded); paying a paid or cancelled installment is 409.
 
-Amount due = amount − discount_applied, plus `late_fee` when the installment is overdue at the
-moment the payment is recorded (today past due_date + grace_period_days; the server's today,
-not the body's `payment_date`, so back-dating does not waive the fee).
+Amount due = amount − discount_applied, plus `late_fee` when the payment's date (`payment_date`)
+is past due_date + grace_period_days: a payment recorded later keeps the date it was received
+on. A `payment_date` after today is 422 (a payment is recorded once received).
 
 Every payment is also a finance payment of the contract's client (finance/services/payments.py
 `create_payment`: visible in `/payments`, posted to the client's ledger), in the same
@@ -63,7 +63,9 @@ def pay_installment(
         raise contracts.INSTALLMENT_STATES.refusal(shown, Status.PAID)
     if payment_amount is None or payment_amount <= 0:
         raise unprocessable("payment_amount", "Must be greater than 0.")
-    due = contracts.amount_due(row, on=on)
+    if payment_date > on:
+        raise unprocessable("payment_date", f"Cannot be after today ({on}): record a payment once received.")
+    due = contracts.amount_due(row, on=payment_date)
     still_due = due - row.payment_amount
     if payment_amount > still_due:
         raise unprocessable(

@@ -123,7 +123,7 @@ class ContractInstallmentViewSet(ResourceViewSet):
         ),
         "pay": (
             "Records a payment on the installment. The amount due is `amount` − `discount_applied`, plus "
-            "`late_fee` when the installment is overdue now (today past `due_date` + `grace_period_days`). A "
+            "`late_fee` when `payment_date` is past `due_date` + `grace_period_days` (a `payment_date` after today is 422). A "
             "partial payment is appended to `payment_history` and added to `payment_amount`; the status stays "
             "pending (or overdue) until the amount due is covered, then becomes `paid` with `payment_date`, "
             "`payment_method` and `payment_reference`. Paying more than is still due is 422 (nothing recorded); "
