@@ -314,7 +314,9 @@ def update_installment(*, installment: ContractInstallment, data: dict) -> Contr
     final = row.status != OPEN or requested == Status.CANCELLED
     changed = {k for k, v in values.items() if v != getattr(row, k)}
     if row.status != OPEN and changed - FINAL_EDITABLE:
-        raise INSTALLMENT_STATES.refusal(shown, shown, reason=f"Only {', '.join(sorted(FINAL_EDITABLE))} may change.")
+        fields = ", ".join(sorted(changed - FINAL_EDITABLE))
+        message = f"The installment is {shown}: {fields} cannot change (only {', '.join(sorted(FINAL_EDITABLE))} may)."
+        raise Conflict(message, details=[{"path": "status", "message": message, "code": "final", "current": shown}])
     if "due_date" in changed:
         problem = period_error(start=contract.start_date, end=contract.end_date, due=values["due_date"])
         if problem:
