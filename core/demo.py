@@ -161,7 +161,10 @@ def load(*, admin_password: str | None = None, staff_password: str | None = None
         actor=DEMO_ACTOR,
     )
     sales_models = [apps.get_model("sales", name) for name in ("Product", "Variant", "Rep", "Route")]
-    finance_models = [apps.get_model("finance", name) for name in ("PaymentTerm", "Bank", "Check")]
+    finance_models = [
+        apps.get_model("finance", name)
+        for name in ("PaymentTerm", "Bank", "Check", "Payment", "Settlement", "AccountAdjustment")
+    ]
     for model in (
         Client,
         ClientChannel,

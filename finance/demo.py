@@ -1,7 +1,9 @@
 """Demo finance rows for tenant `demo` (called by core/demo.py): payment terms (some clients on
-them), banks, a bank list and a few checks. Written through the resource serializers, so the
-rules (discount_days ≤ days, unique bank names, one check number per bank) apply as through the
-API. Skipped once the tenant has payment terms."""
+them), banks, a bank list and a few checks (skipped once the tenant has payment terms); then the
+money (`load_money`, skipped once the tenant has payments): a few invoices of two clients, payments
+(one paying the oldest invoices, one paying a named invoice in part, one left as unconsumed
+credit), a settlement matching that credit with an open invoice, and an account adjustment.
+Written through the resource serializers, so the rules apply as through the API."""
 
 import datetime as dt
 import random
@@ -32,11 +34,15 @@ def _make(serializer_class, tenant, actor, instance=None, **data):
 
 
 def load(*, tenant, rng: random.Random, clients: list, reps: list, actor: dict) -> None:
+    if not PaymentTerm.objects.filter(tenant=tenant).exists():
+        _load_policies(tenant=tenant, rng=rng, clients=clients, reps=reps, actor=actor)
+    load_money(tenant=tenant, rng=rng, clients=clients, reps=reps, actor=actor)
     from finance import demo_contracts  # a contract with installments, refunds (skipped once loaded)
 
     demo_contracts.load(tenant=tenant, rng=rng, clients=clients, reps=reps, actor=actor)
-    if PaymentTerm.objects.filter(tenant=tenant).exists():
-        return
+
+
+def _load_policies(*, tenant, rng: random.Random, clients: list, reps: list, actor: dict) -> None:
     made = [
         _make(
             terms.PaymentTermSerializer,
@@ -74,3 +80,70 @@ def load(*, tenant, rng: random.Random, clients: list, reps: list, actor: dict) 
             dueDate=(issued + dt.timedelta(days=30 * number)).isoformat(),
             notes="Post-dated check" if number > 1 else "",
         )
+
+
+def _cents(value) -> float:
+    from decimal import ROUND_DOWN, Decimal
+
+    return float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
+
+
+def load_money(*, tenant, rng: random.Random, clients: list, reps: list, actor: dict) -> None:
+    from finance.models import Payment
+    from finance.serializers import payments, settlements
+    from sales.models import Inventory, Warehouse
+    from sales.serializers.invoices import InvoiceSerializer
+
+    if Payment.objects.filter(tenant=tenant).exists() or len(clients) < 2 or not reps:
+        return
+    warehouse = Warehouse.objects.filter(tenant=tenant, name="Amman main").first()
+    stocked = (
+        Inventory.objects.filter(tenant=tenant, warehouse=warehouse, quantity__gte=20)
+        .order_by("variant_id")
+        .values_list("variant_id", flat=True)[:3]
+        if warehouse
+        else []
+    )
+    if not stocked:
+        return
+    rep = reps[0]
+    first, second = clients[0], clients[1]
+    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+
+    def invoice(client, qty, days_ago):
+        return _make(
+            InvoiceSerializer, tenant, actor, client=str(client.pk), rep=str(rep.pk), warehouse=str(warehouse.pk),
+            items=[{"variant": str(v), "qty": qty} for v in stocked[:2]],
+            notes=f"Demo invoice, {days_ago} days ago",
+        )  # fmt: skip
+
+    a1, a2, a3 = invoice(first, 2, 40), invoice(first, 3, 20), invoice(first, 1, 5)
+    b1 = invoice(second, 4, 10)
+
+    def payment(client, amount, **extra):
+        return _make(
+            payments.PaymentSerializer, tenant, actor, client=str(client.pk), rep=str(rep.pk), amount=amount,
+            paymentMethod=extra.pop("method", "cash"), reference=extra.pop("reference"),
+            date=today.isoformat(), **extra,
+        )  # fmt: skip
+
+    # Pays the first client's oldest invoice in full and the next one in part.
+    payment(first, _cents(a1.total + a2.total / 2), reference="RCPT-0001", description="Collected on the route")
+    # Pays part of a named invoice.
+    payment(second, _cents(b1.total / 4), method="check", reference="RCPT-0002",
+            invoices=[{"invoice": str(b1.pk), "amount": _cents(b1.total / 4)}])  # fmt: skip
+    # Credit left unconsumed (every open invoice named elsewhere), then matched by a settlement.
+    credit = payment(second, _cents(b1.total / 4), reference="RCPT-0003", invoices=[],
+                     description="Advance payment")  # fmt: skip
+    _make(
+        settlements.SettlementSerializer, tenant, actor, client=str(second.pk), rep=str(rep.pk),
+        invoices=[{"invoice": str(b1.pk), "amount": float(credit.amount)}],
+        payments=[{"payment": str(credit.pk), "amount": float(credit.amount)}],
+        notes="Advance applied to the invoice",
+    )  # fmt: skip
+    payment(first, 25.0, method="bank_transfer", reference="RCPT-0004", invoices=[], description="Unallocated credit")
+    _make(
+        settlements.AccountAdjustmentSerializer, tenant, actor, client=str(first.pk), rep=str(rep.pk),
+        type="credit", amount=5.0, reason="Damaged goods goodwill", reference="ADJ-0001",
+    )  # fmt: skip
+    del a3  # still open: the first client owes it

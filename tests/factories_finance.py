@@ -94,3 +94,37 @@ class RefundFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
     amount = 25
     reason = factory.Sequence(lambda n: f"Refund reason {n}")
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment row as stored (no allocation, no ledger entry: use finance.services.payments for those)."""
+
+    class Meta:
+        model = fm.Payment
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    rep = factory.SubFactory(RepFactory, tenant=factory.SelfAttribute("..tenant"))
+    amount = 100
+    payment_method = "cash"
+    reference = factory.Sequence(lambda n: f"PAY-{n:05d}")
+
+
+class SettlementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Settlement
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    total_amount = 0
+    notes = factory.Sequence(lambda n: f"Settlement {n}")
+
+
+class AccountAdjustmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.AccountAdjustment
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    type = "credit"
+    amount = 10
+    reason = factory.Sequence(lambda n: f"Goodwill {n}")
+    previous_balance = 0
+    new_balance = 10

@@ -199,3 +199,13 @@ def test_payment_date_is_the_ledger_entry_time(world):
     )
     entry = ClientLedgerEntry.objects.get(document_id=payment.pk)
     assert entry.occurred_at == payment.date == dt.datetime(2026, 1, 2, 10, tzinfo=dt.UTC)
+
+
+def test_oldest_first_crosses_the_locking_chunks(world, monkeypatch):
+    monkeypatch.setattr(payments, "OLDEST_FIRST_CHUNK", 3)
+    start = timezone.now() - dt.timedelta(days=30)
+    invoices = [issue(world, qty=1, issue_date=start + dt.timedelta(days=i)) for i in range(8)]  # 10 each
+    payment = payments.create_payment(tenant=world.tenant, data={"client": world.client, "amount": "65"})
+    paid = [payments.invoice_paid(tenant=world.tenant, invoice_id=i.pk) for i in invoices]
+    assert paid == [D(10)] * 6 + [D(5), D(0)]
+    assert payment.remainder == 0

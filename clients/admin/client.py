@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
+from django.utils.html import format_html, format_html_join
 
 from clients.models import Client
 from clients.services import client as services
@@ -61,7 +62,9 @@ class ClientAdmin(TenantScopedAdmin):
         "tags", "speciality", "contacts", "channel", "parent_client", "chain", "primary_contact", "referred_by",
         "assigned_to", "teams", "sv_price_list",
     )  # fmt: skip
-    readonly_fields = ("last_location_update", "last_login_time", "integrated_client_balance")
+    readonly_fields = (
+        "last_location_update", "last_login_time", "integrated_client_balance", "ledger_balance", "statement",
+    )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("tenant", "name", "local_name", "legal_name", "client_code", "status", "disabled")}),
         ("Contact", {"fields": ("email", "phone", "cell_phone", "website", "contact_name", "contact_title",
@@ -72,9 +75,47 @@ class ClientAdmin(TenantScopedAdmin):
                                      "client_type", "industry", "size")}),
         ("Credit", {"fields": ("sv_price_list", "payment_type", "credit_limit", "invoice_balance_limit",
                                "enable_invoice_balance_limit", "integrated_client_balance")}),
+        ("Account", {"fields": ("ledger_balance", "statement")}),
         ("Other", {"classes": ("collapse",), "fields": ("first_name", "last_name", "referred_by", "comment",
                                                         "custom_fields", "integration_meta", "sync_id")}),
     )  # fmt: skip
+
+    @admin.display(description="Balance (client ledger)")
+    def ledger_balance(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        from finance.services.client_ledger import client_balance
+
+        return client_balance(tenant=obj.tenant_id, client_id=obj.pk)
+
+    @admin.display(description="Statement (last 20 entries)")
+    def statement(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        from finance.services.statement import client_statement
+
+        total = client_statement(tenant=obj.tenant_id, client_id=obj.pk, page=1, per_page=1)["total"]
+        page = max(1, (total + 19) // 20)
+        data = client_statement(tenant=obj.tenant_id, client_id=obj.pk, page=page, per_page=20)
+        if not data["entries"] and page > 1:
+            data = client_statement(tenant=obj.tenant_id, client_id=obj.pk, page=page - 1, per_page=20)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td style='text-align:right'>{}</td>"
+            "<td style='text-align:right'>{}</td></tr>",
+            (
+                (e["date"].strftime("%Y-%m-%d %H:%M"), e["type"], e["document"], e["amount"], e["balance"])
+                for e in data["entries"]
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Date</th><th>Type</th><th>Document</th><th>Amount</th><th>Balance</th></tr>"
+            "</thead><tbody>{}</tbody></table><p>{} entries in all; the API's GET /v1/client/{}/statement pages "
+            "through every one.</p>",
+            rows,
+            data["total"],
+            obj.pk,
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """Besides the words of the term, a phone number finds its client however either is

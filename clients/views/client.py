@@ -1,6 +1,10 @@
+from rest_framework.decorators import action
+
 from clients.models import Client
 from clients.serializers.client import ClientSerializer
 from core.api.viewsets import ResourceViewSet
+from finance.views.statement import SCHEMA as STATEMENT_SCHEMA
+from finance.views.statement import statement_response
 
 PEOPLE = "clients.serializers.people."
 
@@ -29,3 +33,9 @@ class ClientViewSet(ResourceViewSet):
         "teams": "sales.serializers.organisation.TeamSerializer",
         "sv_priceList": "sales.serializers.pricing.PriceListSerializer",
     }
+
+    @STATEMENT_SCHEMA
+    @action(detail=True, methods=["get"], url_path="statement")
+    def statement(self, request, *args, **kwargs):
+        """The client's statement from its ledger (finance/views/statement.py)."""
+        return statement_response(self, request, kwargs.get(self.lookup_url_kwarg))

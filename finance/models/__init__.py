@@ -1,12 +1,13 @@
 from .banks import Bank, BankList, Check
 from .contracts import Contract, ContractInstallment
-from .ledger import ClientAccount, ClientLedgerEntry
+from .ledger import AccountAdjustment, ClientAccount, ClientLedgerEntry
 from .payments import Payment, PaymentAllocation, Settlement
 from .refunds import Refund
 from .serials import InvoiceSerialCounter
 from .terms import PaymentTerm
 
 __all__ = [
+    "AccountAdjustment",
     "Bank",
     "BankList",
     "Check",

@@ -31,8 +31,11 @@ class ClientLedgerEntry(AppendOnlyModel):
         verbose_name_plural = "client ledger entries"
         indexes = [
             *TenantModel.Meta.indexes,
-            # Statements: a client's entries in (occurred_at, id) order, and sums up to a date.
-            models.Index(fields=["tenant", "client", "occurred_at", "id"], name="clientledger_stmt_idx"),
+            # Statements: a client's entries in (occurred_at, id) order, and sums up to a date (the
+            # amount included: the opening balance is an index-only scan).
+            models.Index(
+                fields=["tenant", "client", "occurred_at", "id"], include=["amount"], name="clientledger_stmt_cover"
+            ),
             models.Index(fields=["tenant", "document_type", "document_id"], name="clientledger_doc_idx"),
         ]
 
@@ -52,3 +55,38 @@ class ClientAccount(TenantModel):
 
     def __str__(self):
         return f"{self.client_id}: {self.balance}"
+
+
+class AccountAdjustment(TenantModel):
+    """`/adjust-account`: a credit (+) or debit (−) of a client's balance, with the balance before
+    and after as the ledger had them at that moment. Immutable (no update or delete)."""
+
+    class Type(models.TextChoices):
+        CREDIT = "credit"
+        DEBIT = "debit"
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="account_adjustments")
+    rep = models.ForeignKey(
+        "sales.Rep", null=True, blank=True, on_delete=models.PROTECT, related_name="account_adjustments"
+    )
+    type = models.CharField(max_length=6, choices=Type.choices)
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=500)
+    reference = models.CharField(max_length=200, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    adjustment_date = models.DateTimeField(default=now_ms)
+    previous_balance = models.DecimalField(**MONEY, editable=False)
+    new_balance = models.DecimalField(**MONEY, editable=False)
+    approved_by = models.CharField(max_length=200, blank=True, default="", editable=False)
+    approval_date = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = "account adjustment"
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="adjustment_amount_positive")]
+        indexes = [
+            *TenantModel.Meta.indexes,
+            models.Index(fields=["tenant", "client", "adjustment_date"], name="adjustment_client_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.amount} ({self.pk})"

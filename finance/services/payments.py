@@ -9,8 +9,9 @@
   total − paid − Σ of its returns that are not void, never below 0 (0 for a void invoice or a
   return). Its `status`: unpaid (nothing paid), paid (nothing left once returns are counted),
   partially_paid otherwise; kept on the invoice row by the writers that change it.
-* Locks: the client's account first (finance.services.client_ledger), then the invoice rows in id
-  order, then the payment rows in id order.
+* Locks: the client's account first (finance.services.client_ledger), then the invoice rows (in id
+  order, or oldest first when paying the oldest: the account lock already orders the writers),
+  then the payment rows in id order.
 """
 
 import datetime as dt
@@ -268,23 +269,34 @@ def _named_shares(*, tenant, client, items, amount: Decimal) -> list[tuple]:
     return shares
 
 
+OLDEST_FIRST_CHUNK = 20
+
+
 def _oldest_first(*, tenant, client, amount: Decimal) -> list[tuple]:
+    """The client's open invoices, oldest first, locked a few at a time until `amount` is used up
+    (a payment locks the invoices it pays, not every open one). Safe in date order: every writer
+    of a client's invoices holds the client's account lock first, so they never meet halfway."""
     Invoice = _invoice_model()
-    ids = (
+    open_ones = (
         Invoice.objects.filter(tenant=tenant, client=client, kind="invoice", is_void=False)
         .exclude(status=PAID)
-        .values_list("id", flat=True)
+        .order_by("issue_date", "id")
+        .select_for_update()
     )
-    locked = lock_invoices(tenant=tenant, ids=list(ids))
-    state = payment_state(tenant=tenant, invoices=list(locked.values()))
-    shares, left = [], amount
-    for invoice in sorted(locked.values(), key=lambda i: (i.issue_date, i.pk)):
-        if left <= 0:
+    shares, left, seen = [], amount, 0
+    while left > 0:
+        batch = list(open_ones[seen : seen + OLDEST_FIRST_CHUNK])
+        state = payment_state(tenant=tenant, invoices=batch)
+        for invoice in batch:
+            share = min(left, state[invoice.pk]["balance"])
+            if share > 0:
+                shares.append((invoice, share))
+                left -= share
+            if left <= 0:
+                break
+        seen += len(batch)
+        if len(batch) < OLDEST_FIRST_CHUNK:
             break
-        share = min(left, state[invoice.pk]["balance"])
-        if share > 0:
-            shares.append((invoice, share))
-            left -= share
     return shares
 
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clients', '0005_lookup_names_unique_per_tenant'),
         ('core', '0003_refreshtoken'),
-        ('finance', '0005_client_ledger_payments'),
+        ('finance', '0007_statement_covering_index'),
         ('sales', '0005_merge_stock_documents_and_invoices'),
     ]
 
