@@ -190,7 +190,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["core.api.schema.only_documented_paths"],
     # Security schemes come from the authentication class's extension (core/api/auth.py).
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "finance.models.contracts.Contract.Status",
+        "ContractInstallmentStatusEnum": ["pending", "paid", "overdue", "cancelled"],
+        "RefundStatusEnum": "finance.models.refunds.Refund.Status",
+    },
     # /api/docs/ and /api/redoc/ load their scripts from the project's static files (pinned in
     # requirements.txt), so they work on a machine without internet.
     "SWAGGER_UI_DIST": "SIDECAR",

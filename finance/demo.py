@@ -37,6 +37,9 @@ def load(*, tenant, rng: random.Random, clients: list, reps: list, actor: dict) 
     if not PaymentTerm.objects.filter(tenant=tenant).exists():
         _load_policies(tenant=tenant, rng=rng, clients=clients, reps=reps, actor=actor)
     load_money(tenant=tenant, rng=rng, clients=clients, reps=reps, actor=actor)
+    from finance import demo_contracts  # a contract with installments, refunds (skipped once loaded)
+
+    demo_contracts.load(tenant=tenant, rng=rng, clients=clients, reps=reps, actor=actor)
 
 
 def _load_policies(*, tenant, rng: random.Random, clients: list, reps: list, actor: dict) -> None:

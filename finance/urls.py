@@ -1,6 +1,6 @@
 from core.api.routers import router
 
-from .views import banks, checks, payments, serials, settlements, terms
+from .views import banks, checks, contracts, payments, refunds, rep_balances, serials, settlements, terms
 
 serials.register(router)
 terms.register(router)
@@ -8,3 +8,6 @@ banks.register(router)
 checks.register(router)
 payments.register(router)
 settlements.register(router)
+contracts.register(router)
+refunds.register(router)
+rep_balances.register(router)

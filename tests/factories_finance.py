@@ -64,6 +64,38 @@ class CheckFactory(factory.django.DjangoModelFactory):
     due_date = factory.LazyFunction(lambda: dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
 
 
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Contract
+
+    title = factory.Sequence(lambda n: f"Contract {n}")
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    start_date = factory.LazyFunction(lambda: dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    end_date = factory.LazyFunction(lambda: dt.datetime(2040, 12, 31, tzinfo=dt.UTC))
+    total_amount = 300
+
+
+class ContractInstallmentFactory(factory.django.DjangoModelFactory):
+    """Installment n of its contract (numbers follow the contract's existing count)."""
+
+    class Meta:
+        model = fm.ContractInstallment
+
+    contract = factory.SubFactory(ContractFactory, tenant=factory.SelfAttribute("..tenant"), total_amount=100)
+    installment_number = factory.LazyAttribute(lambda o: o.contract.installments.count() + 1)
+    due_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=30))
+    amount = 100
+
+
+class RefundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = fm.Refund
+
+    client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
+    amount = 25
+    reason = factory.Sequence(lambda n: f"Refund reason {n}")
+
+
 class PaymentFactory(factory.django.DjangoModelFactory):
     """A payment row as stored (no allocation, no ledger entry: use finance.services.payments for those)."""
 

@@ -25,7 +25,7 @@ CHECKED_RESOURCES = (
     "product-modifiers-group", "tax", "measure-unit", "measureunitfamily", "pricelist", "pricelistitem", "msl",
     "msl-products", "rep", "team", "route", "warehouse", "supplier", "return-reason", "inventory-adjustment-reason",
     "safe-invoice-serial-counter", "quick-convert-to-pdf", "paymentterms", "banks", "checks",
-    "bankslists",
+    "bankslists", "contract", "contract-installment", "refund", "rep-balance-summary",
 )  # fmt: skip
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -1,1 +1,1 @@
-from . import banks, checks, payments, serials, terms  # noqa: F401  (registrations)
+from . import banks, checks, contracts, payments, serials, terms  # noqa: F401  (registrations)
