@@ -62,7 +62,10 @@ log="$(mktemp -t fuzz-server.XXXXXX.log)"
 echo "--- fuzz: server on $base (log: $log)"
 # No request-line or header size limit: gunicorn answers those itself with an HTML page that no
 # API document describes; the fuzzer's long query strings are for the application to judge.
-.venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$port" --workers 2 --timeout 60 \
+# --max-requests 0: gunicorn.conf.py (read by default) recycles a worker every ~5,000 requests, and a
+# request arriving on a kept-alive connection as its worker exits is reset (a race of HTTP keep-alive
+# that clients retry, but schemathesis reports as a network error); recycling is not under test here.
+.venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$port" --workers 2 --timeout 60 --max-requests 0 \
     --header-map dangerous --limit-request-line 0 --limit-request-field_size 0 >"$log" 2>&1 &
 server=$!
 stop_server() { kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; }
