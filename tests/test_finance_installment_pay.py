@@ -183,3 +183,17 @@ def test_partial_payments_racing_never_overpay(tenant):
     assert len(taken) == 3 and row.payment_amount == 90 and row.status == "pending"
     assert sum(Decimal(str(h["amount"])) for h in row.payment_history) == 90
     assert client_ledger.client_balance(tenant=tenant, client_id=client.pk) == Decimal(90)
+
+
+def test_refusals_of_pay_and_overdue_are_documented(api):
+    """Schema fuzzing found these answers missing from the OpenAPI document."""
+    import uuid
+
+    from tests.openapi_check import conforms
+
+    r = api.post(f"{IURL}/{uuid.uuid4()}/pay", {"payment_amount": 1}, format="json")
+    assert r.status_code == 404
+    conforms(r, "post", IURL + "/{id}/pay")
+    r = api.get(f"{IURL}/overdue", {"page": 0})
+    assert r.status_code == 400
+    conforms(r, "get", IURL + "/overdue")

@@ -143,6 +143,7 @@ class ContractInstallmentViewSet(ResourceViewSet):
         if self.action == "pay":
             return {
                 "post": {
+                    "404": "No such installment in the caller's company.",
                     "409": "The installment is paid or cancelled.",
                     "422": "`payment_amount` is more than is still due, or the contract has no client.",
                 }
@@ -153,6 +154,8 @@ class ContractInstallmentViewSet(ResourceViewSet):
             return {m: {"409": TRANSITION, "422": RULE} for m in ("put", "patch")}
         if self.action == "destroy":
             return {"delete": {"409": "Not the last installment, or not pending, or has payments."}}
+        if self.action == "overdue":
+            return {"get": {"400": "A query parameter is invalid (`page`, `per_page` or `days_overdue`)."}}
         return {}
 
     def get_queryset(self):
